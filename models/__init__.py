@@ -1,0 +1,68 @@
+"""Domain model of a TOT programme and its timetable: pydantic only, no solver."""
+
+from models.calendar import days_off, working_days
+from models.common import HARD_IDS, SOFT_IDS, DateRange, HardId, SoftId
+from models.entities import (
+    CurriculumItem,
+    Event,
+    FacilitatorNeed,
+    Group,
+    Method,
+    Policy,
+    Preferences,
+    Province,
+    Room,
+    SlotRef,
+    SolverSettings,
+    TimeSlot,
+    Topic,
+    Trainer,
+    TravelLink,
+    Venue,
+    Weights,
+)
+from models.instance import Instance, InstanceError, Offering
+from models.timetable import (
+    EventPlan,
+    Facilitation,
+    ScheduledSession,
+    Score,
+    SolverInfo,
+    Timetable,
+)
+
+__all__ = [
+    "HARD_IDS",
+    "SOFT_IDS",
+    "CurriculumItem",
+    "DateRange",
+    "Event",
+    "EventPlan",
+    "Facilitation",
+    "FacilitatorNeed",
+    "Group",
+    "HardId",
+    "Instance",
+    "InstanceError",
+    "Method",
+    "Offering",
+    "Policy",
+    "Preferences",
+    "Province",
+    "Room",
+    "ScheduledSession",
+    "Score",
+    "SlotRef",
+    "SoftId",
+    "SolverInfo",
+    "SolverSettings",
+    "TimeSlot",
+    "Timetable",
+    "Topic",
+    "Trainer",
+    "TravelLink",
+    "Venue",
+    "Weights",
+    "days_off",
+    "working_days",
+]

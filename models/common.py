@@ -1,0 +1,134 @@
+"""Shared building blocks of the domain model: base class, ids, dates, vocabularies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+
+class Frozen(BaseModel):
+    """Base of every domain entity: immutable, and unknown fields are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+Id = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+]
+"""An identifier: letters, digits, '-', '_' and '.', starting with a letter or digit."""
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+Facility = Literal[
+    "projector",
+    "flipchart",
+    "whiteboard",
+    "sound-system",
+    "video-player",
+    "breakout-space",
+    "outdoor-area",
+    "wheelchair-access",
+]
+"""The facilities a room can offer and a training method can need."""
+
+Role = Literal["national", "provincial", "community"]
+"""A trainer's role: national trainer, provincial trainer, or community (peer) facilitator."""
+ROLES: tuple[Role, ...] = ("national", "provincial", "community")
+
+HardId = Literal["H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10", "H11", "H12", "H13"]
+SoftId = Literal["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11"]
+HARD_IDS: tuple[HardId, ...] = (
+    "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10", "H11", "H12", "H13",
+)  # fmt: skip
+SOFT_IDS: tuple[SoftId, ...] = (
+    "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10", "S11",
+)  # fmt: skip
+
+
+def _minutes_to_time(value: Any) -> Any:
+    """Accept minutes since midnight: YAML 1.1 reads an unquoted 8:30 as 510."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return dt.time(value // 60, value % 60)
+    return value
+
+
+ClockTime = Annotated[dt.time, BeforeValidator(_minutes_to_time)]
+
+
+class DateRange(Frozen):
+    """A closed range of calendar dates, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+    def days(self) -> list[dt.date]:
+        """Every date of the range, in order."""
+        count = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=offset) for offset in range(count)]
+
+
+def in_any(day: dt.date, ranges: tuple[DateRange, ...]) -> bool:
+    """Whether `day` lies in one of `ranges`."""
+    return any(day in span for span in ranges)
+
+
+Proficiency = Annotated[int, Field(ge=1, le=3)]
+"""How well a trainer knows a topic: 1 basic, 2 good, 3 expert."""
+MAX_PROFICIENCY = 3
+
+
+RULE_NAMES: dict[str, str] = {
+    "H1": "complete",
+    "H2": "room",
+    "H3": "trainer",
+    "H4": "group",
+    "H5": "availability",
+    "H6": "qualification",
+    "H7": "suitability",
+    "H8": "contiguity",
+    "H9": "precedence",
+    "H10": "travel",
+    "H11": "trainer limits",
+    "H12": "event block",
+    "H13": "one venue",
+    "S1": "room capacity",
+    "S2": "spread",
+    "S3": "compactness",
+    "S4": "room stability",
+    "S5": "cost",
+    "S6": "method variety",
+    "S7": "participation",
+    "S8": "trainer fit",
+    "S9": "workload balance",
+    "S10": "partnership",
+    "S11": "comfort",
+}
+"""Short names of the rules of docs/CONSTRAINTS.md, by id."""

@@ -1,0 +1,317 @@
+"""The whole planning problem, validated as a whole once each entity is valid on its own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from pydantic import Field, model_validator
+
+from models.calendar import supported_country, working_days
+from models.common import Frozen
+from models.entities import (
+    Event,
+    Group,
+    Method,
+    Policy,
+    Province,
+    Room,
+    Topic,
+    Trainer,
+    TravelLink,
+    Venue,
+)
+
+_T = TypeVar("_T", bound=Frozen)
+
+
+class InstanceError(ValueError):
+    """A problem with one entity of an instance: which entity, which field, what is wrong."""
+
+    def __init__(self, kind: str, entity_id: str, field: str, problem: str) -> None:
+        self.kind = kind
+        self.entity_id = entity_id
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{kind} '{entity_id}', field '{field}': {problem}")
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A topic taught to one audience in one event: `num_sessions` interchangeable sessions."""
+
+    event: str
+    topic: str
+    groups: tuple[str, ...]
+    audience: str
+    num_sessions: int
+    num_slots: int
+    attendees: int
+
+    def session_id(self, number: int) -> str:
+        """The id of session `number` (1-based), e.g. `tot-bali/facilitation/waria/2`."""
+        return f"{self.event}/{self.topic}/{self.audience}/{number}"
+
+
+class Instance(Frozen):
+    """A TOT programme: provinces, venues, trainers, methods, topics, groups, events, policy."""
+
+    name: str
+    description: str = ""
+    language: Literal["en", "id"] | None = Field(
+        default=None, description="Language of reports when the command line does not choose."
+    )
+    provinces: tuple[Province, ...] = Field(min_length=1)
+    venues: tuple[Venue, ...] = Field(min_length=1)
+    trainers: tuple[Trainer, ...] = Field(min_length=1)
+    methods: tuple[Method, ...] = Field(min_length=1)
+    topics: tuple[Topic, ...] = Field(min_length=1)
+    groups: tuple[Group, ...] = ()
+    events: tuple[Event, ...] = Field(min_length=1)
+    travel: tuple[TravelLink, ...] = ()
+    policy: Policy = Policy()
+
+    @model_validator(mode="after")
+    def _whole(self) -> Instance:
+        _check_unique(self)
+        _check_references(self)
+        _check_curricula(self)
+        _check_staffing(self)
+        _check_calendars(self)
+        return self
+
+    # Lookups, built after validation so that every reference resolves.
+
+    def province(self, province_id: str) -> Province:
+        return _by_id(self.provinces, province_id)
+
+    def venue(self, venue_id: str) -> Venue:
+        return _by_id(self.venues, venue_id)
+
+    def trainer(self, trainer_id: str) -> Trainer:
+        return _by_id(self.trainers, trainer_id)
+
+    def method(self, method_id: str) -> Method:
+        return _by_id(self.methods, method_id)
+
+    def topic(self, topic_id: str) -> Topic:
+        return _by_id(self.topics, topic_id)
+
+    def group(self, group_id: str) -> Group:
+        return _by_id(self.groups, group_id)
+
+    def event(self, event_id: str) -> Event:
+        return _by_id(self.events, event_id)
+
+    def rooms(self) -> dict[str, tuple[Venue, Room]]:
+        """Every room by id, with its venue."""
+        return {room.id: (venue, room) for venue in self.venues for room in venue.rooms}
+
+    def travel_link(self, first: str, second: str) -> TravelLink | None:
+        """The travel link between two provinces, if there is one."""
+        for link in self.travel:
+            if set(link.between) == {first, second}:
+                return link
+        return None
+
+    def offerings(self) -> list[Offering]:
+        """Every topic taught to every audience, in curriculum order."""
+        result: list[Offering] = []
+        for event in self.events:
+            for item in event.curriculum:
+                topic = self.topic(item.topic)
+                groups = item.groups if item.groups is not None else event.groups
+                audiences: list[tuple[str, ...]] = (
+                    [(group,) for group in groups] if item.mode == "breakout" else [tuple(groups)]
+                )
+                for audience in audiences:
+                    size = sum(self.group(group).size for group in audience)
+                    result.append(
+                        Offering(
+                            event=event.id,
+                            topic=topic.id,
+                            groups=audience,
+                            audience=_audience_label(audience, event.groups),
+                            num_sessions=topic.sessions,
+                            num_slots=topic.slots_per_session,
+                            attendees=item.attendees if item.attendees is not None else size,
+                        )
+                    )
+        return result
+
+
+def _audience_label(audience: tuple[str, ...], event_groups: tuple[str, ...]) -> str:
+    if not audience:
+        return "open"
+    if len(audience) > 1 and set(audience) == set(event_groups):
+        return "all"
+    return "+".join(audience)
+
+
+def _by_id(items: Iterable[_T], wanted: str) -> _T:
+    for item in items:
+        if getattr(item, "id", None) == wanted:
+            return item
+    raise KeyError(wanted)
+
+
+def _check_unique(instance: Instance) -> None:
+    kinds: list[tuple[str, Sequence[Frozen]]] = [
+        ("province", instance.provinces),
+        ("venue", instance.venues),
+        ("room", [room for venue in instance.venues for room in venue.rooms]),
+        ("trainer", instance.trainers),
+        ("method", instance.methods),
+        ("topic", instance.topics),
+        ("group", instance.groups),
+        ("event", instance.events),
+    ]
+    for kind, items in kinds:
+        counts = Counter(str(getattr(item, "id", "")) for item in items)
+        for item_id, count in counts.items():
+            if count > 1:
+                raise InstanceError(kind, item_id, "id", f"the id is used {count} times")
+
+
+def _check_references(instance: Instance) -> None:
+    provinces = {province.id for province in instance.provinces}
+    methods = {method.id for method in instance.methods}
+    topics = {topic.id for topic in instance.topics}
+    for province in instance.provinces:
+        if province.holiday_country is not None and not supported_country(province.holiday_country):
+            raise InstanceError(
+                "province", province.id, "holiday_country",
+                f"'{province.holiday_country}' is not a country the holiday calendar knows",
+            )  # fmt: skip
+    for venue in instance.venues:
+        _known(provinces, [venue.province], "venue", venue.id, "province", "province")
+    for trainer in instance.trainers:
+        _known(provinces, [trainer.home], "trainer", trainer.id, "home", "province")
+        _known(topics, list(trainer.topics), "trainer", trainer.id, "topics", "topic")
+        _known(methods, trainer.methods, "trainer", trainer.id, "methods", "method")
+    for topic in instance.topics:
+        _known(methods, topic.methods, "topic", topic.id, "methods", "method")
+        _known(topics, topic.prerequisites, "topic", topic.id, "prerequisites", "topic")
+    seen_pairs: set[frozenset[str]] = set()
+    for link in instance.travel:
+        name = "-".join(link.between)
+        _known(provinces, link.between, "travel link", name, "between", "province")
+        pair = frozenset(link.between)
+        if len(pair) != 2:
+            raise InstanceError(
+                "travel link", name, "between", "a link needs two different provinces"
+            )
+        if pair in seen_pairs:
+            raise InstanceError("travel link", name, "between", "the link is listed twice")
+        seen_pairs.add(pair)
+
+
+def _known(
+    known: set[str], used: Iterable[str], kind: str, entity_id: str, field: str, target: str
+) -> None:
+    for ref in used:
+        if ref not in known:
+            raise InstanceError(kind, entity_id, field, f"{target} '{ref}' is not defined")
+
+
+def _check_curricula(instance: Instance) -> None:
+    provinces = {province.id for province in instance.provinces}
+    venues = {venue.id: venue for venue in instance.venues}
+    groups = {group.id for group in instance.groups}
+    topics = {topic.id: topic for topic in instance.topics}
+    methods = {method.id: method for method in instance.methods}
+    group_event: dict[str, str] = {}
+    for event in instance.events:
+        _known(provinces, [event.province], "event", event.id, "province", "province")
+        _known(set(venues), event.venues, "event", event.id, "venues", "venue")
+        for venue_id in event.venues:
+            if venues[venue_id].province != event.province:
+                raise InstanceError(
+                    "event", event.id, "venues",
+                    f"venue '{venue_id}' is in {venues[venue_id].province}, not {event.province}",
+                )  # fmt: skip
+        _known(groups, event.groups, "event", event.id, "groups", "group")
+        for group_id in event.groups:
+            if group_id in group_event:
+                raise InstanceError(
+                    "event", event.id, "groups",
+                    f"group '{group_id}' already attends event '{group_event[group_id]}'",
+                )  # fmt: skip
+            group_event[group_id] = event.id
+        attended: set[tuple[str, str]] = set()
+        for item in event.curriculum:
+            where = f"curriculum topic '{item.topic}'"
+            if item.topic not in topics:
+                raise InstanceError(
+                    "event", event.id, "curriculum", f"topic '{item.topic}' is not defined"
+                )
+            item_groups = item.groups if item.groups is not None else event.groups
+            for group_id in item_groups:
+                if group_id not in event.groups:
+                    raise InstanceError(
+                        "event", event.id, "curriculum",
+                        f"{where}: group '{group_id}' does not attend this event",
+                    )  # fmt: skip
+                if (group_id, item.topic) in attended:
+                    raise InstanceError(
+                        "event", event.id, "curriculum",
+                        f"{where}: group '{group_id}' is given this topic twice",
+                    )  # fmt: skip
+                attended.add((group_id, item.topic))
+            if not item_groups and (item.mode == "breakout" or item.attendees is None):
+                raise InstanceError(
+                    "event", event.id, "curriculum",
+                    f"{where}: no groups attend it; name groups or give attendees",
+                )  # fmt: skip
+            topic = topics[item.topic]
+            if topic.slots_per_session > len(event.slots):
+                raise InstanceError(
+                    "topic", topic.id, "slots_per_session",
+                    f"a session of {topic.slots_per_session} slots is longer than a day of "
+                    f"event '{event.id}' ({len(event.slots)} slots)",
+                )  # fmt: skip
+            if not any(methods[m].fits(topic.slots_per_session) for m in topic.methods):
+                raise InstanceError(
+                    "topic", topic.id, "methods",
+                    f"no method allows sessions of {topic.slots_per_session} slots",
+                )  # fmt: skip
+            for ref in topic.unavailable:
+                if ref.day > event.days or ref.slot > len(event.slots):
+                    raise InstanceError(
+                        "topic", topic.id, "unavailable",
+                        f"day {ref.day} slot {ref.slot} is outside event '{event.id}' "
+                        f"({event.days} days of {len(event.slots)} slots)",
+                    )  # fmt: skip
+
+
+def _check_staffing(instance: Instance) -> None:
+    for topic in instance.topics:
+        for need in topic.facilitators:
+            qualified = [
+                trainer
+                for trainer in instance.trainers
+                if topic.id in trainer.topics
+                and trainer.role in need.trainer_roles
+                and any(method in trainer.methods for method in topic.methods)
+            ]
+            if len(qualified) < need.count:
+                roles = "/".join(need.trainer_roles)
+                raise InstanceError(
+                    "topic", topic.id, "facilitators",
+                    f"position '{need.role}' needs {need.count} {roles} trainer(s) qualified for "
+                    f"the topic and one of its methods; {len(qualified)} found",
+                )  # fmt: skip
+
+
+def _check_calendars(instance: Instance) -> None:
+    provinces = {province.id: province for province in instance.provinces}
+    for event in instance.events:
+        available = working_days(provinces[event.province], event)
+        if len(available) < event.days:
+            raise InstanceError(
+                "event", event.id, "window",
+                f"{event.window.start}..{event.window.end} has {len(available)} working days "
+                f"after holidays and rest days; the event needs {event.days}",
+            )  # fmt: skip
