@@ -1,0 +1,114 @@
+"""Errors a user can act on: each renders as one line naming file, entity, field and problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from models import InstanceError
+
+_KINDS = {
+    "provinces": "province",
+    "venues": "venue",
+    "rooms": "room",
+    "trainers": "trainer",
+    "methods": "method",
+    "topics": "topic",
+    "groups": "group",
+    "events": "event",
+    "travel": "travel link",
+    "sessions": "session",
+    "curriculum": "curriculum item",
+    "changes": "change",
+}
+
+
+class InputError(Exception):
+    """Bad input: the message is one line, ready to show; the CLI exits with status 2."""
+
+
+def describe_validation_error(source: str, error: ValidationError, raw: Any) -> InputError:
+    """Turn the first pydantic error into one line: `file: entity 'id', field 'f': problem`."""
+    first = error.errors(include_url=False)[0]
+    context = first.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, InstanceError):
+        return InputError(f"{source}: {cause}")
+    location = tuple(first["loc"])
+    entity, field = _locate(location, raw)
+    problem = _problem(first, location)
+    where = f"{entity}, field '{field}'" if field else entity
+    return InputError(f"{source}: {where}: {problem}")
+
+
+def _locate(location: Sequence[str | int], raw: Any) -> tuple[str, str]:
+    """The innermost entity named by `location` in the raw data, and the rest as a field path."""
+    entity = "instance"
+    field_start = 0
+    node = raw
+    for position, key in enumerate(location):
+        parent = node
+        node = _child(node, key)
+        if (
+            isinstance(key, int)
+            and position > 0
+            and isinstance(location[position - 1], str)
+            and str(location[position - 1]) in _KINDS
+        ):
+            kind = _KINDS[str(location[position - 1])]
+            label = _label(node, key, parent)
+            entity = f"{kind} {label}"
+            field_start = position + 1
+        elif position == 0 and key == "policy":
+            entity, field_start = "policy", 1
+    field = _path(location[field_start:])
+    return entity, field
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(node, Mapping):
+        return node.get(key)
+    if isinstance(node, Sequence) and not isinstance(node, str) and isinstance(key, int):
+        return node[key] if 0 <= key < len(node) else None
+    return None
+
+
+def _label(node: Any, index: int, parent: Any) -> str:
+    if isinstance(node, Mapping):
+        for key in ("id", "topic", "name"):
+            value = node.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                return f"'{value}'"
+        between = node.get("between")
+        if isinstance(between, Sequence) and not isinstance(between, str):
+            return "'" + "-".join(str(part) for part in between) + "'"
+    return f"#{index + 1}"
+
+
+def _path(parts: Sequence[str | int]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _problem(detail: Mapping[str, Any], location: Sequence[str | int]) -> str:
+    kind = detail["type"]
+    message = str(detail["msg"])
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")
+    if message.startswith("Assertion failed, "):
+        return message.removeprefix("Assertion failed, ")
+    value = detail.get("input")
+    if isinstance(value, str | int | float | bool) or value is None:
+        return f"{value!r}: {message[0].lower()}{message[1:]}"
+    return f"{message[0].lower()}{message[1:]}"

@@ -1,0 +1,116 @@
+"""Bad input: one line naming file, entity, field and problem; exit status 2; no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from tests.conftest import DATA
+
+BAD = DATA / "bad"
+
+CASES = [
+    ("bad_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-30': input should be a valid date"),
+    ("bad_json.json", "line 1: invalid JSON"),
+    ("curriculum_group_not_in_event.yaml", "event 'tot-bali', field 'curriculum': curriculum topic 'partnership': group 'staff' does not attend this event"),
+    ("duplicate_trainer.yaml", "trainer 'dewi', field 'id': the id is used 2 times"),
+    ("duplicate_travel_link.yaml", "travel link 'bali-bali', field 'between': a link needs two different provinces"),
+    ("fee_not_a_number.yaml", "trainer 'ketut', field 'daily_fee': 'abc': input should be a valid integer"),
+    ("missing_capacity.yaml", "room 'pendopo', field 'capacity': is required"),
+    ("negative_fee.yaml", "trainer 'dewi', field 'daily_fee': -5: input should be greater than or equal to 0"),
+    ("negative_weight.yaml", "policy, field 'weights.S3': -1: input should be greater than or equal to 0"),
+    ("no_qualified_trainer.yaml", "topic 'planning', field 'facilitators': position 'lead' needs 1 provincial trainer(s)"),
+    ("not_a_mapping.yaml", "expected a mapping with the instance's sections at the top"),
+    ("session_longer_than_day.yaml", "topic 'role-play-practice', field 'slots_per_session': a session of 5 slots is longer than a day"),
+    ("slot_ends_before_start.yaml", "event 'tot-bali', field 'slots[1]': end 08:00 is not after start 08:30"),
+    ("unknown_facility.yaml", "room 'garden', field 'facilities[1]': 'projektor': input should be 'projector'"),
+    ("unknown_field.yaml", "method 'lecture', field 'colour': is not a known field"),
+    ("unknown_holiday_country.yaml", "province 'bali', field 'holiday_country': 'XX' is not a country"),
+    ("unknown_method_of_topic.yaml", "topic 'planning', field 'methods': method 'brainstorm' is not defined"),
+    ("unknown_prerequisite.yaml", "topic 'role-play-practice', field 'prerequisites': topic 'hiv-101' is not defined"),
+    ("unknown_role.yaml", "trainer 'ketut', field 'role': 'peer': input should be 'national', 'provincial' or 'community'"),
+    ("unknown_topic_of_trainer.yaml", "trainer 'dewi', field 'topics': topic 'hiv-basic' is not defined"),
+    ("venue_in_other_province.yaml", "event 'tot-bali', field 'venues': venue 'sanur' is in ntt, not bali"),
+    ("window_reversed.yaml", "event 'tot-bali', field 'window': end 1999-02-03 is before start 1999-02-05"),
+    ("window_too_short_after_holidays.yaml", "event 'tot-bali', field 'window': 1999-01-18..1999-01-20 has 1 working days"),
+    ("yaml_syntax.yaml", "line 6: invalid YAML"),
+    ("zero_capacity.yaml", "room 'pendopo', field 'capacity': 0: input should be greater than 0"),
+]  # fmt: skip
+
+
+def test_every_bad_file_has_a_case() -> None:
+    assert sorted(name for name, _ in CASES) == sorted(p.name for p in BAD.iterdir())
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES, ids=[name for name, _ in CASES])
+@pytest.mark.parametrize("command", ["solve", "check"])
+def test_bad_instance(
+    runner: CliRunner, command: str, name: str, expected: str, tmp_path: Path
+) -> None:
+    path = BAD / name
+    out = tmp_path / "t.json"
+    args = (
+        [command, str(path), "--out", str(out)]
+        if command == "solve"
+        else [command, str(path), str(out)]
+    )
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{path}: {expected}")
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["solve", "missing.yaml"], "missing.yaml: no such file"),
+        (["solve", "plan.txt"], "plan.txt: unknown kind of file '.txt'"),
+        (["solve", str(DATA / "tiny.yaml"), "--out", "t.pdf"], "t.pdf: cannot write '.pdf' files"),
+        (
+            ["solve", str(DATA / "tiny.yaml"), "--out", "no/such/folder/t.json"],
+            "folder 'no/such/folder' does not exist",
+        ),
+        (["check", str(DATA / "tiny.yaml"), "missing.json"], "missing.json: no such file"),
+    ],
+)
+def test_bad_paths(runner: CliRunner, args: list[str], expected: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_timetable_csv(runner: CliRunner, tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "session,event,topic,groups,date,day,slot,num_slots,start_time,end_time,venue,room,method,trainers\n"
+        "x,tot-bali,planning,women;waria,1999-02-31,1,1,1,,,sanur,pendopo,discussion,dewi:lead\n"
+    )
+    result = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(table)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip()
+        == f"{table}: row 2, column date: '1999-02-31': input should be a valid date or datetime, day value is outside expected range"
+    )
+
+
+def test_real_process_prints_no_traceback() -> None:
+    path = BAD / "unknown_topic_of_trainer.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "solve", str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert (
+        done.stderr.strip()
+        == f"{path}: trainer 'dewi', field 'topics': topic 'hiv-basic' is not defined"
+    )
