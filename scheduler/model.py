@@ -1,0 +1,800 @@
+"""The CP-SAT model: variables, one function per hard rule, one per soft rule (docs/CONSTRAINTS.md).
+
+Decisions are aggregated per *offering*: the sessions of an offering are interchangeable, so
+`x[k, p]` says that offering `k` starts one of its sessions at period `p` (a date index times
+the slots of a day, plus the slot). Rooms, methods and facilitators are chosen per started
+session: `room[k, p, r]`, `method[k, p, m]` and `staff[k, p, n, t]` (trainer `t` in position
+`n`). Where only one choice exists, the choice *is* `x[k, p]` and no variable is made.
+
+Penalty variables are bounded from below only (the objective pushes them down); `solve`
+re-evaluates the final assignment with every decision fixed, so the reported penalties are
+exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from ortools.sat.python import cp_model
+
+from models.common import MAX_PROFICIENCY, SoftId
+from scheduler.compile import EventData, OfferingData, Problem
+
+BoolLit: TypeAlias = Any
+"""A CP-SAT Boolean literal: a Boolean variable or its negation (the API is used untyped)."""
+Expr: TypeAlias = Any
+"""A CP-SAT linear expression, or a plain integer."""
+
+
+@dataclass
+class Variables:
+    """The decision variables, keyed by indices (see the module docstring)."""
+
+    x: dict[tuple[int, int], BoolLit] = field(default_factory=dict)
+    method: dict[tuple[int, int, int], BoolLit] = field(default_factory=dict)
+    room: dict[tuple[int, int, int], BoolLit] = field(default_factory=dict)
+    staff: dict[tuple[int, int, int, int], BoolLit] = field(default_factory=dict)
+    block: dict[tuple[int, int], BoolLit] = field(default_factory=dict)
+    venue: dict[tuple[int, int], BoolLit] = field(default_factory=dict)
+
+    def decisions(self) -> list[BoolLit]:
+        """Every decision variable once (choices that reuse `x` are not repeated)."""
+        seen: dict[int, BoolLit] = {}
+        for table in (self.x, self.method, self.room, self.staff, self.block, self.venue):
+            for var in table.values():
+                seen.setdefault(var.index, var)
+        return list(seen.values())
+
+
+@dataclass
+class TimetableModel:
+    """A built CP-SAT model with its variables and one penalty expression per soft id."""
+
+    problem: Problem
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    vars: Variables = field(default_factory=Variables)
+    penalties: dict[SoftId, Expr] = field(default_factory=dict)
+    _cache: dict[str, object] = field(default_factory=dict)
+
+    def objective(self, soft_ids: Iterable[SoftId] | None = None) -> Expr:
+        """Weighted sum of the penalties of `soft_ids` (default: all weighted ids)."""
+        ids = list(self.penalties) if soft_ids is None else list(soft_ids)
+        terms = [
+            self.problem.weight(s) * self.penalties[s] for s in ids if self.problem.weight(s) > 0
+        ]
+        return sum(terms, cp_model.LinearExpr.constant(0)) if terms else 0
+
+    # Lookups shared by several rules.
+
+    def covering(self, k: OfferingData, period: int) -> list[BoolLit]:
+        """Starts of offering `k` whose session occupies `period` (same day)."""
+        num_slots = self.problem.events[k.event].num_slots
+        day = period // num_slots
+        return [
+            self.vars.x[k.idx, start]
+            for start in range(max(day * num_slots, period - k.length + 1), period + 1)
+            if (k.idx, start) in self.vars.x
+        ]
+
+    def sessions(self, k: OfferingData) -> list[tuple[int, BoolLit]]:
+        """(period, literal) of every candidate start of offering `k`."""
+        return [(p, self.vars.x[k.idx, p]) for p in k.starts]
+
+    def staff_by_trainer(self) -> dict[int, list[tuple[OfferingData, int, BoolLit]]]:
+        """Per trainer: (offering, start period, literal) of every position it may fill."""
+        cached = self._cache.get("staff_by_trainer")
+        if cached is None:
+            table: dict[int, list[tuple[OfferingData, int, BoolLit]]] = defaultdict(list)
+            for (k_idx, period, _need, t), lit in self.vars.staff.items():
+                table[t].append((self.problem.offerings[k_idx], period, lit))
+            cached = dict(table)
+            self._cache["staff_by_trainer"] = cached
+        return cached  # type: ignore[return-value]
+
+    def trainer_days(
+        self, trainer: int
+    ) -> dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]]:
+        """(event, relative day) -> the positions `trainer` may fill that day."""
+        table: dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]] = defaultdict(list)
+        for k, period, lit in self.staff_by_trainer().get(trainer, []):
+            table[k.event, period // self.problem.events[k.event].num_slots].append(
+                (k, period, lit)
+            )
+        return table
+
+    def trainer_events(self, trainer: int) -> list[int]:
+        """The events in which `trainer` may facilitate."""
+        return sorted({k.event for k, _p, _l in self.staff_by_trainer().get(trainer, [])})
+
+    def engaged(self, trainer: int, event: int) -> BoolLit:
+        """A literal that is true when `trainer` facilitates any session of `event`."""
+        return self._indicator(
+            ("engaged", trainer, event),
+            [
+                (k.length, lit)
+                for k, _p, lit in self.staff_by_trainer().get(trainer, [])
+                if k.event == event
+            ],
+            self.problem.events[event].num_days * self._day_capacity(trainer, event),
+        )
+
+    def works(self, trainer: int, event: int, day: int) -> BoolLit:
+        """A literal that is true when `trainer` facilitates in `event` on relative day `day`."""
+        items = self.trainer_days(trainer).get((event, day), [])
+        return self._indicator(
+            ("works", trainer, event, day),
+            [(k.length, lit) for k, _p, lit in items],
+            self._day_capacity(trainer, event),
+        )
+
+    def _day_capacity(self, trainer: int, event: int) -> int:
+        num_slots = self.problem.events[event].num_slots
+        return min(num_slots, self.problem.trainers[trainer].max_slots_per_day or num_slots)
+
+    def _indicator(
+        self, key: tuple[object, ...], load: list[tuple[int, BoolLit]], capacity: int
+    ) -> BoolLit:
+        """A boolean implied by each literal of `load`; also `sum(load) <= capacity * it`."""
+        table = self._cache.setdefault("indicators", {})
+        assert isinstance(table, dict)
+        if key not in table:
+            var = self.model.new_bool_var("_".join(str(part) for part in key))
+            for _length, lit in load:
+                self.model.add_implication(lit, var)
+            # The same link, aggregated: much stronger in the LP relaxation.
+            self.model.add(sum(length * lit for length, lit in load) <= capacity * var)
+            table[key] = var
+        result: BoolLit = table[key]
+        return result
+
+    def block_lit(self, event: int, start: int) -> BoolLit | None:
+        """The literal of block start `start` of `event`, or None when the start is fixed."""
+        return self.vars.block.get((event, start))
+
+    def group_starts(self) -> dict[tuple[int, int], list[OfferingData]]:
+        """(event, group) -> offerings attended by the group."""
+        table: dict[tuple[int, int], list[OfferingData]] = defaultdict(list)
+        for k in self.problem.offerings:
+            for g in k.groups:
+                table[k.event, g].append(k)
+        return table
+
+    def group_occupancy(
+        self, event: EventData, offerings: list[OfferingData]
+    ) -> list[list[BoolLit]]:
+        """Per period of `event`: literals of sessions of `offerings` occupying it."""
+        occupancy: list[list[BoolLit]] = [[] for _ in range(event.num_periods)]
+        for k in offerings:
+            for start in k.starts:
+                for period in range(start, start + k.length):
+                    occupancy[period].append(self.vars.x[k.idx, start])
+        return occupancy
+
+
+def build_model(problem: Problem) -> TimetableModel:
+    """Make the variables, then the hard rules H1-H13, then the penalties of the soft rules."""
+    tm = TimetableModel(problem)
+    _make_variables(tm)
+    for rule in HARD_RULES:
+        rule(tm)
+    for soft_id, penalty in SOFT_RULES.items():
+        if problem.counts(soft_id):
+            tm.penalties[soft_id] = penalty(tm)
+            if soft_id in problem.hard_soft:
+                tm.model.add(tm.penalties[soft_id] == 0)
+    tm.model.minimize(tm.objective())
+    return tm
+
+
+def _make_variables(tm: TimetableModel) -> None:
+    model, v, problem = tm.model, tm.vars, tm.problem
+    for ev in problem.events:
+        if ev.num_starts > 1:
+            for start in range(ev.num_starts):
+                v.block[ev.idx, start] = model.new_bool_var(f"block_e{ev.idx}_s{start}")
+        if len(ev.venues) > 1:
+            for venue in ev.venues:
+                v.venue[ev.idx, venue] = model.new_bool_var(f"venue_e{ev.idx}_v{venue}")
+    for k in problem.offerings:
+        ev = problem.events[k.event]
+        all_starts = frozenset(range(ev.num_starts))
+        for p in k.starts:
+            day = p // ev.num_slots
+            x = model.new_bool_var(f"x_k{k.idx}_p{p}")
+            v.x[k.idx, p] = x
+            for m in k.methods:
+                v.method[k.idx, p, m] = (
+                    x if len(k.methods) == 1 else model.new_bool_var(f"method_k{k.idx}_p{p}_m{m}")
+                )
+            open_rooms = [r for r in k.rooms if problem.room_closed[r, ev.idx, day] != all_starts]
+            for r in open_rooms:
+                v.room[k.idx, p, r] = (
+                    x if len(open_rooms) == 1 else model.new_bool_var(f"room_k{k.idx}_p{p}_r{r}")
+                )
+            for n, need in enumerate(k.needs):
+                available = [
+                    t for t in need.trainers if problem.trainer_closed[t, ev.idx, day] != all_starts
+                ]
+                for t in available:
+                    v.staff[k.idx, p, n, t] = (
+                        x
+                        if len(available) == need.count
+                        else model.new_bool_var(f"staff_k{k.idx}_p{p}_n{n}_t{t}")
+                    )
+
+
+# Hard rules.
+
+
+def h1_complete(tm: TimetableModel) -> None:
+    """H1: every session is scheduled exactly once, with a room, its facilitators and a method."""
+    model, v = tm.model, tm.vars
+    for k in tm.problem.offerings:
+        model.add(sum(lit for _p, lit in tm.sessions(k)) == k.num_sessions)
+        for p, x in tm.sessions(k):
+            methods = [v.method[k.idx, p, m] for m in k.methods]
+            if len(methods) > 1:
+                model.add(sum(methods) == x)
+            rooms = [v.room[k.idx, p, r] for r in k.rooms if (k.idx, p, r) in v.room]
+            if len(rooms) != 1 or rooms[0] is not x:
+                model.add(sum(rooms) == x)
+            for n, need in enumerate(k.needs):
+                staff = [
+                    v.staff[k.idx, p, n, t] for t in need.trainers if (k.idx, p, n, t) in v.staff
+                ]
+                if len(staff) != need.count or any(lit is not x for lit in staff):
+                    model.add(sum(staff) == need.count * x)
+
+
+def _clock_conflicts(model: cp_model.CpModel, items: list[tuple[int, int, BoolLit]]) -> None:
+    """At most one of `items` (clock start, clock end, literal) may be true at any instant."""
+    points = sorted({start for start, _end, _lit in items})
+    for point in points:
+        active = [lit for start, end, lit in items if start <= point < end]
+        if len(active) > 1:
+            model.add_at_most_one(active)
+
+
+def _never_same_date(
+    tm: TimetableModel, first: tuple[int, int, BoolLit], second: tuple[int, int, BoolLit], gap: int
+) -> None:
+    """Forbid (event, day, literal) pairs from two events on dates at most `gap` days apart."""
+    (e1, d1, lit1), (e2, d2, lit2) = first, second
+    ev1, ev2 = tm.problem.events[e1], tm.problem.events[e2]
+    for s1 in range(ev1.num_starts):
+        for s2 in range(ev2.num_starts):
+            if abs((ev1.date(s1, d1) - ev2.date(s2, d2)).days) > gap:
+                continue
+            clause = [lit1.Not(), lit2.Not()]
+            for lit in (tm.block_lit(e1, s1), tm.block_lit(e2, s2)):
+                if lit is not None:
+                    clause.append(lit.Not())
+            tm.model.add_bool_or(clause)
+
+
+def _may_meet(tm: TimetableModel, e1: int, e2: int, gap: int) -> bool:
+    """Whether some dates of two events' windows are at most `gap` days apart."""
+    first, second = tm.problem.events[e1].dates, tm.problem.events[e2].dates
+    return first[0] - second[-1] <= _days(gap) and second[0] - first[-1] <= _days(gap)
+
+
+def _days(count: int) -> dt.timedelta:
+    return dt.timedelta(days=count)
+
+
+def h2_room(tm: TimetableModel) -> None:
+    """H2: a room holds at most one session at a time.
+
+    Within an event, per period of the day by clock time. Two events that may run on the
+    same dates do not share a room on the same date (a room is booked by the day).
+    """
+    problem = tm.problem
+    by_room_day: dict[tuple[int, int, int], list[tuple[int, int, BoolLit]]] = defaultdict(list)
+    for (k_idx, period, r), lit in tm.vars.room.items():
+        k = problem.offerings[k_idx]
+        ev = problem.events[k.event]
+        start, end = ev.interval(period % ev.num_slots, k.length)
+        by_room_day[r, ev.idx, period // ev.num_slots].append((start, end, lit))
+    for items in by_room_day.values():
+        _clock_conflicts(tm.model, items)
+    room_events: dict[int, set[int]] = defaultdict(set)
+    for r, e, _day in by_room_day:
+        room_events[r].add(e)
+    for r, events in room_events.items():
+        ordered = sorted(events)
+        for i, e1 in enumerate(ordered):
+            for e2 in ordered[i + 1 :]:
+                if not _may_meet(tm, e1, e2, 0):
+                    continue
+                for d1 in range(problem.events[e1].num_days):
+                    for d2 in range(problem.events[e2].num_days):
+                        lits1 = [lit for _s, _e, lit in by_room_day.get((r, e1, d1), [])]
+                        lits2 = [lit for _s, _e, lit in by_room_day.get((r, e2, d2), [])]
+                        if lits1 and lits2:
+                            _never_same_date(
+                                tm, (e1, d1, _any_of(tm, lits1, f"room{r}_e{e1}_d{d1}")),
+                                (e2, d2, _any_of(tm, lits2, f"room{r}_e{e2}_d{d2}")), 0,
+                            )  # fmt: skip
+
+
+def _any_of(tm: TimetableModel, lits: list[BoolLit], name: str) -> BoolLit:
+    """A boolean implied by each of `lits`."""
+    if len(lits) == 1:
+        return lits[0]
+    var = tm.model.new_bool_var(f"any_{name}")
+    for lit in lits:
+        tm.model.add_implication(lit, var)
+    return var
+
+
+def h3_trainer(tm: TimetableModel) -> None:
+    """H3: a trainer facilitates at most one session at a time (and fills one position of it).
+
+    Within an event, per period of the day by clock time. A trainer does not work in two
+    events on the same date (between provinces H10 asks for more).
+    """
+    problem = tm.problem
+    for t in range(len(problem.trainers)):
+        for (e, _day), items in tm.trainer_days(t).items():
+            ev = problem.events[e]
+            _clock_conflicts(
+                tm.model,
+                [(*ev.interval(period % ev.num_slots, k.length), lit) for k, period, lit in items],
+            )
+        events = tm.trainer_events(t)
+        for i, e1 in enumerate(events):
+            for e2 in events[i + 1 :]:
+                if problem.events[e1].province_idx != problem.events[e2].province_idx:
+                    continue
+                if _may_meet(tm, e1, e2, 0):
+                    _pairwise_days(tm, t, e1, e2, 0)
+
+
+def _pairwise_days(tm: TimetableModel, trainer: int, e1: int, e2: int, gap: int) -> None:
+    """Forbid `trainer` working in `e1` and `e2` on dates at most `gap` days apart."""
+    days1 = sorted(day for e, day in tm.trainer_days(trainer) if e == e1)
+    days2 = sorted(day for e, day in tm.trainer_days(trainer) if e == e2)
+    for d1 in days1:
+        for d2 in days2:
+            _never_same_date(
+                tm, (e1, d1, tm.works(trainer, e1, d1)), (e2, d2, tm.works(trainer, e2, d2)), gap
+            )
+
+
+def h4_group(tm: TimetableModel) -> None:
+    """H4: a group attends at most one session at a time; an offering's sessions never overlap."""
+    problem = tm.problem
+    for (e, _g), offerings in tm.group_starts().items():
+        for lits in tm.group_occupancy(problem.events[e], offerings):
+            if len(lits) > 1:
+                tm.model.add_at_most_one(lits)
+    for k in problem.offerings:
+        if not k.groups and k.length > 1:
+            for lits in tm.group_occupancy(problem.events[k.event], [k]):
+                if len(lits) > 1:
+                    tm.model.add_at_most_one(lits)
+
+
+def h5_availability(tm: TimetableModel) -> None:
+    """H5: no session where its event, venue, room, trainers or topic exclude it.
+
+    Working days, the topic's rules and days closed under every block start are pruned when
+    compiling. What is left depends on the block start: a room or trainer closed on a day
+    under some starts rules those starts out when it is used that day.
+    """
+    model, problem = tm.model, tm.problem
+    for (k_idx, period, r), lit in tm.vars.room.items():
+        k = problem.offerings[k_idx]
+        day = period // problem.events[k.event].num_slots
+        for start in problem.room_closed[r, k.event, day]:
+            block = tm.block_lit(k.event, start)
+            if block is not None:
+                model.add_implication(lit, block.Not())
+    for t in range(len(problem.trainers)):
+        for e, day in tm.trainer_days(t):
+            closed = problem.trainer_closed[t, e, day]
+            if closed:
+                works = tm.works(t, e, day)
+                for start in closed:
+                    block = tm.block_lit(e, start)
+                    if block is not None:
+                        model.add_implication(works, block.Not())
+
+
+def h6_qualification(tm: TimetableModel) -> None:
+    """H6: every facilitator is qualified for the topic and the method; positions are filled.
+
+    Topic, role, language and reach are pruned when compiling; the position counts are part
+    of H1. Here: a trainer only facilitates a session whose method they can run.
+    """
+    model, v, problem = tm.model, tm.vars, tm.problem
+    for (k_idx, period, _n, t), lit in v.staff.items():
+        k = problem.offerings[k_idx]
+        if len(k.methods) == 1:
+            continue
+        usable = [v.method[k_idx, period, m] for m in k.methods if m in problem.trainers[t].methods]
+        if len(usable) < len(k.methods):
+            model.add_bool_or(usable).only_enforce_if(lit)
+
+
+def h7_suitability(tm: TimetableModel) -> None:
+    """H7: the room has the facilities the method needs (capacity is pruned when hard)."""
+    model, v, problem = tm.model, tm.vars, tm.problem
+    for (k_idx, period, r), lit in v.room.items():
+        k = problem.offerings[k_idx]
+        if len(k.methods) == 1:
+            continue
+        room = problem.rooms[r]
+        usable = [
+            v.method[k_idx, period, m]
+            for m in k.methods
+            if problem.methods[m].facilities <= room.facilities
+        ]
+        if len(usable) < len(k.methods):
+            model.add_bool_or(usable).only_enforce_if(lit)
+
+
+def h8_contiguity(tm: TimetableModel) -> None:
+    """H8: a multi-slot session runs in consecutive slots of one day.
+
+    Holds by construction: a session is one start variable, and only starts whose slots fit
+    in the day are candidates.
+    """
+
+
+def h9_precedence(tm: TimetableModel) -> None:
+    """H9: a topic's prerequisites finish before it starts, for the groups that attend both."""
+    model, problem = tm.model, tm.problem
+    for before_idx, after_idx in problem.prerequisites:
+        before, after = problem.offerings[before_idx], problem.offerings[after_idx]
+        for period, lit in tm.sessions(after):
+            for start, other in tm.sessions(before):
+                if start + before.length > period:
+                    model.add_bool_or([lit.Not(), other.Not()])
+
+
+def h10_travel(tm: TimetableModel) -> None:
+    """H10: a trainer working in two provinces has the travel days between them free."""
+    problem = tm.problem
+    for t in range(len(problem.trainers)):
+        events = tm.trainer_events(t)
+        for i, e1 in enumerate(events):
+            for e2 in events[i + 1 :]:
+                p1, p2 = problem.events[e1].province_idx, problem.events[e2].province_idx
+                if p1 == p2:
+                    continue
+                if (p1, p2) not in problem.travel_days:
+                    tm.model.add_at_most_one([tm.engaged(t, e1), tm.engaged(t, e2)])
+                    continue
+                gap = problem.travel_days[p1, p2]
+                if _may_meet(tm, e1, e2, gap):
+                    _pairwise_days(tm, t, e1, e2, gap)
+
+
+def h11_trainer_limits(tm: TimetableModel) -> None:
+    """H11: a trainer's slots per day and days in total stay within their limits.
+
+    A trainer works in at most one event a date (H3, H10), so days are counted per event day.
+    """
+    model, problem = tm.model, tm.problem
+    for trainer in problem.trainers:
+        days = tm.trainer_days(trainer.idx)
+        if trainer.max_slots_per_day is not None:
+            for items in days.values():
+                if sum(k.length for k, _p, _l in items) > trainer.max_slots_per_day:
+                    model.add(
+                        sum(k.length * lit for k, _p, lit in items) <= trainer.max_slots_per_day
+                    )
+        if trainer.max_days is not None and len(days) > trainer.max_days:
+            model.add(sum(tm.works(trainer.idx, e, day) for e, day in days) <= trainer.max_days)
+
+
+def h12_event_block(tm: TimetableModel) -> None:
+    """H12: an event's sessions lie in one run of its length of consecutive working days.
+
+    Sessions are placed on days of the block by construction; the block starts once.
+    """
+    for ev in tm.problem.events:
+        if ev.num_starts > 1:
+            tm.model.add_exactly_one(tm.vars.block[ev.idx, s] for s in range(ev.num_starts))
+
+
+def h13_one_venue(tm: TimetableModel) -> None:
+    """H13: an event uses rooms of a single venue."""
+    model, v, problem = tm.model, tm.vars, tm.problem
+    for ev in problem.events:
+        if len(ev.venues) == 1:
+            continue
+        model.add_exactly_one(v.venue[ev.idx, venue] for venue in ev.venues)
+    for (k_idx, _period, r), lit in v.room.items():
+        ev = problem.events[problem.offerings[k_idx].event]
+        if len(ev.venues) > 1:
+            model.add_implication(lit, v.venue[ev.idx, problem.rooms[r].venue])
+
+
+HARD_RULES: tuple[Callable[[TimetableModel], None], ...] = (
+    h1_complete,
+    h2_room,
+    h3_trainer,
+    h4_group,
+    h5_availability,
+    h6_qualification,
+    h7_suitability,
+    h8_contiguity,
+    h9_precedence,
+    h10_travel,
+    h11_trainer_limits,
+    h12_event_block,
+    h13_one_venue,
+)
+
+
+# Soft rules: each returns its penalty as a linear expression.
+
+
+def _weighted(pairs: Iterable[tuple[int, BoolLit]], constant: int = 0) -> Expr:
+    pairs = [(coef, var) for coef, var in pairs if coef]
+    if not pairs:
+        return constant
+    expr = cp_model.LinearExpr.weighted_sum([var for _c, var in pairs], [c for c, _v in pairs])
+    return expr + constant if constant else expr
+
+
+def s1_room_capacity(tm: TimetableModel) -> Expr:
+    """S1: attendees above room capacity, per session."""
+    problem = tm.problem
+    return _weighted(
+        (max(0, problem.offerings[k_idx].attendees - problem.rooms[r].capacity), lit)
+        for (k_idx, _p, r), lit in tm.vars.room.items()
+    )
+
+
+def s2_spread(tm: TimetableModel) -> Expr:
+    """S2: days missing below a topic's minimum number of distinct days, per offering."""
+    model, problem = tm.model, tm.problem
+    missing_vars = []
+    for k in problem.offerings:
+        if k.min_days <= 1:
+            continue
+        ev = problem.events[k.event]
+        by_date: dict[int, list[BoolLit]] = defaultdict(list)
+        for period, lit in tm.sessions(k):
+            by_date[period // ev.num_slots].append(lit)
+        used_days = []
+        for date_idx, lits in by_date.items():
+            used = model.new_bool_var(f"dayused_k{k.idx}_d{date_idx}")
+            model.add_bool_or(lits).only_enforce_if(used)
+            used_days.append(used)
+        missing = model.new_int_var(0, k.min_days, f"spread_missing_k{k.idx}")
+        model.add(missing >= k.min_days - sum(used_days))
+        missing_vars.append(missing)
+    return sum(missing_vars) if missing_vars else 0
+
+
+def s3_compactness(tm: TimetableModel) -> Expr:
+    """S3: sessions of a group with no adjacent session of that group that day."""
+    model, problem = tm.model, tm.problem
+    isolated = []
+    for (e, g), offerings in tm.group_starts().items():
+        ev = problem.events[e]
+        occupancy = tm.group_occupancy(ev, offerings)
+        by_length: dict[int, list[OfferingData]] = defaultdict(list)
+        for k in offerings:
+            by_length[k.length].append(k)
+        for length, same_length in by_length.items():
+            starts: dict[int, list[BoolLit]] = defaultdict(list)
+            for k in same_length:
+                for period, lit in tm.sessions(k):
+                    starts[period].append(lit)
+            for period, lits in starts.items():
+                slot = period % ev.num_slots
+                before = occupancy[period - 1] if slot > 0 else []
+                after_slot = slot + length
+                after = occupancy[period + length] if after_slot < ev.num_slots else []
+                var = model.new_bool_var(f"isolated_e{e}_g{g}_p{period}_l{length}")
+                model.add(var >= sum(lits) - sum(before) - sum(after))
+                isolated.append(var)
+    return sum(isolated) if isolated else 0
+
+
+def s4_room_stability(tm: TimetableModel) -> Expr:
+    """S4: distinct rooms used by an offering, minus one."""
+    model, v = tm.model, tm.vars
+    extra = []
+    for k in tm.problem.offerings:
+        rooms_used: dict[int, list[BoolLit]] = defaultdict(list)
+        for p in k.starts:
+            for r in k.rooms:
+                if (k.idx, p, r) in v.room:
+                    rooms_used[r].append(v.room[k.idx, p, r])
+        if len(rooms_used) <= 1:
+            continue
+        used = []
+        for r, lits in rooms_used.items():
+            var = model.new_bool_var(f"roomused_k{k.idx}_r{r}")
+            for lit in lits:
+                model.add_implication(lit, var)
+            used.append(var)
+        model.add(sum(used) >= 1)
+        extra.append(sum(used) - 1)
+    return sum(extra) if extra else 0
+
+
+def s5_cost(tm: TimetableModel) -> Expr:
+    """S5: trainer fees per day worked, return fares per event away from home, venue days."""
+    problem = tm.problem
+    terms: list[tuple[int, BoolLit]] = []
+    constant = 0
+    for trainer in problem.trainers:
+        if trainer.fee_units:
+            for e, day in tm.trainer_days(trainer.idx):
+                terms.append((trainer.fee_units, tm.works(trainer.idx, e, day)))
+        for e in tm.trainer_events(trainer.idx):
+            province = problem.events[e].province_idx
+            fare = problem.fare_units.get((trainer.home, province), 0)
+            if province != trainer.home and fare:
+                terms.append((fare, tm.engaged(trainer.idx, e)))
+    for ev in problem.events:
+        for venue in ev.venues:
+            days_cost = problem.venues[venue].daily_units * ev.num_days
+            if len(ev.venues) == 1:
+                constant += days_cost
+            else:
+                terms.append((days_cost, tm.vars.venue[ev.idx, venue]))
+    return _weighted(terms, constant)
+
+
+def s6_method_variety(tm: TimetableModel) -> Expr:
+    """S6: a group having the same method in two adjacent sessions."""
+    model, v, problem = tm.model, tm.vars, tm.problem
+    repeats = []
+    for (e, g), offerings in tm.group_starts().items():
+        ev = problem.events[e]
+        ending: dict[tuple[int, int], list[BoolLit]] = defaultdict(list)
+        starting: dict[tuple[int, int], list[BoolLit]] = defaultdict(list)
+        for k in offerings:
+            for period in k.starts:
+                for m in k.methods:
+                    lit = v.method[k.idx, period, m]
+                    starting[period, m].append(lit)
+                    ending[period + k.length - 1, m].append(lit)
+        for (period, m), ends in ending.items():
+            if (period + 1) % ev.num_slots == 0 or (period + 1, m) not in starting:
+                continue
+            var = model.new_bool_var(f"repeat_e{e}_g{g}_p{period}_m{m}")
+            model.add(var >= sum(ends) + sum(starting[period + 1, m]) - 1)
+            repeats.append(var)
+    return sum(repeats) if repeats else 0
+
+
+def s7_participation(tm: TimetableModel) -> Expr:
+    """S7: shortfall of participatory-method slots below the event's target share."""
+    model, v, problem = tm.model, tm.vars, tm.problem
+    shortfalls = []
+    for ev in problem.events:
+        if ev.participation_target == 0:
+            continue
+        participatory = [
+            (problem.offerings[k_idx].length, lit)
+            for (k_idx, _p, m), lit in v.method.items()
+            if problem.offerings[k_idx].event == ev.idx and problem.methods[m].participatory
+        ]
+        short = model.new_int_var(0, ev.participation_target, f"participation_short_e{ev.idx}")
+        model.add(short >= ev.participation_target - _weighted(participatory))
+        shortfalls.append(short)
+    return sum(shortfalls) if shortfalls else 0
+
+
+def s8_trainer_fit(tm: TimetableModel) -> Expr:
+    """S8: lower proficiency, or a day or slot the trainer would rather avoid."""
+    model, problem = tm.model, tm.problem
+    terms = []
+    for (k_idx, period, _n, t), lit in tm.vars.staff.items():
+        k = problem.offerings[k_idx]
+        ev = problem.events[k.event]
+        trainer = problem.trainers[t]
+        day, slot = divmod(period, ev.num_slots)
+        penalty = MAX_PROFICIENCY - trainer.proficiency.get(k.topic_idx, MAX_PROFICIENCY)
+        if len(problem.avoided[t, k.event, day]) == ev.num_starts:
+            penalty += 1
+        penalty += int(any(s in trainer.avoid_slots for s in range(slot, slot + k.length)))
+        terms.append((penalty, lit))
+    avoided_days = []
+    for trainer in problem.trainers:
+        for (e, day), items in tm.trainer_days(trainer.idx).items():
+            ev = problem.events[e]
+            starts = problem.avoided[trainer.idx, e, day]
+            if not starts or len(starts) == ev.num_starts:
+                continue
+            # Sessions that day count only when the block puts an avoided date on it.
+            on_avoided = sum(tm.vars.block[e, s] for s in starts)
+            count = model.new_int_var(0, len(items), f"avoided_t{trainer.idx}_e{e}_d{day}")
+            model.add(count >= sum(lit for _k, _p, lit in items) - len(items) * (1 - on_avoided))
+            avoided_days.append(count)
+    expr = _weighted(terms)
+    return expr + sum(avoided_days) if avoided_days else expr
+
+
+def s9_workload_balance(tm: TimetableModel) -> Expr:
+    """S9: the busiest trainer's load (slots) above an even share of all facilitation."""
+    model, problem = tm.model, tm.problem
+    total = sum(
+        k.num_sessions * k.length * sum(need.count for need in k.needs) for k in problem.offerings
+    )
+    share = -(-total // len(problem.trainers))
+    excess = model.new_int_var(0, max(0, total - share), "workload_excess")
+    for items in tm.staff_by_trainer().values():
+        if sum(k.length for k, _p, _l in items) > share:
+            model.add(excess >= sum(k.length * lit for k, _p, lit in items) - share)
+    return excess
+
+
+def s10_partnership(tm: TimetableModel) -> Expr:
+    """S10: sessions without a facilitator of the partnership role (community by default)."""
+    model, v, problem = tm.model, tm.vars, tm.problem
+    partners: dict[tuple[int, int], list[BoolLit]] = defaultdict(list)
+    for (k_idx, period, _n, t), lit in v.staff.items():
+        if problem.trainers[t].role == problem.partnership_role:
+            partners[k_idx, period].append(lit)
+    missing = []
+    for k in problem.offerings:
+        for period, x in tm.sessions(k):
+            lits = partners.get((k.idx, period), [])
+            if not lits:
+                missing.append(x)
+            elif any(lit is x for lit in lits):
+                continue
+            else:
+                var = model.new_bool_var(f"no_partner_k{k.idx}_p{period}")
+                model.add(var >= x - sum(lits))
+                missing.append(var)
+    return sum(missing) if missing else 0
+
+
+def s11_comfort(tm: TimetableModel) -> Expr:
+    """S11: late slots, and slots a day beyond the comfortable number, per group."""
+    model, problem = tm.model, tm.problem
+    terms: list[tuple[int, BoolLit]] = []
+    surplus = []
+    for k in problem.offerings:
+        ev = problem.events[k.event]
+        if not k.groups or not ev.late_slots:
+            continue
+        for period, lit in tm.sessions(k):
+            slot = period % ev.num_slots
+            late = sum(1 for s in range(slot, slot + k.length) if s in ev.late_slots)
+            terms.append((late * len(k.groups), lit))
+    if problem.max_daily_slots is not None:
+        limit = problem.max_daily_slots
+        for (e, g), offerings in tm.group_starts().items():
+            ev = problem.events[e]
+            occupancy = tm.group_occupancy(ev, offerings)
+            for date_idx in range(len(ev.dates)):
+                day = range(date_idx * ev.num_slots, (date_idx + 1) * ev.num_slots)
+                lits = [lit for period in day for lit in occupancy[period]]
+                if len(lits) <= limit:
+                    continue
+                over = model.new_int_var(0, ev.num_slots - limit, f"surplus_e{e}_g{g}_d{date_idx}")
+                model.add(over >= sum(lits) - limit)
+                surplus.append(over)
+    late_expr = _weighted(terms)
+    return late_expr + sum(surplus) if surplus else late_expr
+
+
+SOFT_RULES: dict[SoftId, Callable[[TimetableModel], Expr]] = {
+    "S1": s1_room_capacity,
+    "S2": s2_spread,
+    "S3": s3_compactness,
+    "S4": s4_room_stability,
+    "S5": s5_cost,
+    "S6": s6_method_variety,
+    "S7": s7_participation,
+    "S8": s8_trainer_fit,
+    "S9": s9_workload_balance,
+    "S10": s10_partnership,
+    "S11": s11_comfort,
+}
