@@ -1,0 +1,74 @@
+"""Shared benchmark plumbing: each run in a fresh process (for honest peak memory), a table, CSV."""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import resource
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _child(task: Callable[..., Row], args: tuple[Any, ...], queue: Any) -> None:
+    try:
+        row = task(*args)
+    except Exception as exc:  # reported as a row, so one failure does not stop the table
+        row = {"status": f"ERROR: {exc}"}
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    row["peak_mib"] = round(peak_kib / 1024, 1)
+    queue.put(row)
+
+
+def run_isolated(task: Callable[..., Row], *args: Any) -> Row:
+    """Run `task(*args)` in a new process; its row gains `peak_mib`, the process's peak memory."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(task, args, queue))
+    process.start()
+    row: Row = queue.get()
+    process.join()
+    return row
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A fixed-width text table of `rows`, printed and returned."""
+    cells = [[format_value(row.get(c)) for c in columns] for row in rows]
+    widths = [
+        max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)
+    ]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    text = "\n".join(lines)
+    print(text)
+    sys.stdout.flush()
+    return text
+
+
+def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """The same rows as a markdown table."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(format_value(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """Write `rows` to `path` as CSV with a header."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: format_value(row.get(c)) for c in columns})

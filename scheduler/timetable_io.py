@@ -1,0 +1,194 @@
+"""Write and read timetables: JSON (canonical and complete) and CSV (one row per session).
+
+Files are written whole or not at all: into a temporary file beside the target, then renamed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from models import EventPlan, Instance, ScheduledSession, Timetable, working_days
+from scheduler.errors import InputError, describe_validation_error
+
+CSV_COLUMNS = (
+    "session",
+    "event",
+    "topic",
+    "groups",
+    "date",
+    "day",
+    "slot",
+    "num_slots",
+    "start_time",
+    "end_time",
+    "venue",
+    "room",
+    "method",
+    "trainers",
+)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write` on a temporary path beside `path`, then move it into place."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: folder '{folder}' does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` whole or not at all."""
+
+    def write(target: Path) -> None:
+        target.write_text(text, encoding="utf-8")
+
+    write_atomically(path, write)
+
+
+def timetable_json(timetable: Timetable) -> str:
+    """The canonical JSON text of a timetable."""
+    return timetable.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+def timetable_csv(timetable: Timetable) -> str:
+    """One row per session, in the column order of `CSV_COLUMNS`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in timetable.sessions:
+        writer.writerow(
+            [
+                s.id,
+                s.event,
+                s.topic,
+                ";".join(s.groups),
+                s.date.isoformat(),
+                s.day,
+                s.slot,
+                s.num_slots,
+                f"{s.start_time:%H:%M}" if s.start_time else "",
+                f"{s.end_time:%H:%M}" if s.end_time else "",
+                s.venue,
+                s.room,
+                s.method,
+                ";".join(f"{f.trainer}:{f.role}" for f in s.trainers),
+            ]
+        )
+    return buffer.getvalue()
+
+
+WRITERS: dict[str, Callable[[Timetable], str]] = {".json": timetable_json, ".csv": timetable_csv}
+
+
+def write_timetable(path: Path, timetable: Timetable) -> None:
+    """Write `timetable` in the format its suffix names (.json or .csv)."""
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        known = ", ".join(WRITERS)
+        raise InputError(f"{path}: cannot write '{path.suffix}' files (expected one of {known})")
+    write_text_atomically(path, writer(timetable))
+
+
+def read_timetable(path: Path, instance: Instance) -> Timetable:
+    """Read a timetable from JSON or CSV; CSV event plans are inferred from the sessions."""
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object with 'events' and 'sessions'")
+        try:
+            return Timetable.model_validate(data)
+        except ValidationError as exc:
+            raise describe_validation_error(str(path), exc, data) from None
+    if suffix == ".csv":
+        return _timetable_from_csv(path, text, instance)
+    raise InputError(f"{path}: cannot read '{suffix}' timetables (expected .json or .csv)")
+
+
+def _timetable_from_csv(path: Path, text: str, instance: Instance) -> Timetable:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"{path}: row 1: missing column(s) {', '.join(missing)}")
+    sessions: list[ScheduledSession] = []
+    for number, row in enumerate(reader, start=2):
+        sessions.append(_session_from_row(path, number, row))
+    plans: list[EventPlan] = []
+    for event in instance.events:
+        mine = [s for s in sessions if s.event == event.id]
+        if not mine:
+            continue
+        days = working_days(instance.province(event.province), event)
+        first = min(mine, key=lambda s: (s.date, s.slot))
+        start = first.date
+        if first.date in days:
+            position = days.index(first.date) - (first.day - 1)
+            if 0 <= position < len(days):
+                start = days[position]
+        block = (
+            tuple(days[days.index(start) : days.index(start) + event.days]) if start in days else ()
+        )
+        plans.append(EventPlan(event=event.id, venue=first.venue, start=start, dates=block))
+    return Timetable(instance=instance.name, events=tuple(plans), sessions=tuple(sessions))
+
+
+def _session_from_row(path: Path, number: int, row: dict[str, Any]) -> ScheduledSession:
+    def cell(column: str) -> str:
+        return str(row.get(column) or "").strip()
+
+    try:
+        trainers = []
+        for part in filter(None, cell("trainers").split(";")):
+            trainer, _, role = part.partition(":")
+            trainers.append({"trainer": trainer.strip(), "role": role.strip() or "lead"})
+        data = {
+            "id": cell("session"),
+            "event": cell("event"),
+            "topic": cell("topic"),
+            "groups": [g for g in cell("groups").split(";") if g],
+            "date": cell("date"),
+            "day": cell("day"),
+            "slot": cell("slot"),
+            "num_slots": cell("num_slots") or 1,
+            "start_time": cell("start_time") or None,
+            "end_time": cell("end_time") or None,
+            "venue": cell("venue"),
+            "room": cell("room"),
+            "method": cell("method"),
+            "trainers": trainers,
+        }
+        return ScheduledSession.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        column = {"id": "session"}.get(str(first["loc"][0]), str(first["loc"][0]))
+        raise InputError(
+            f"{path}: row {number}, column {column}: {first['input']!r}: {first['msg'].lower()}"
+        ) from None
