@@ -269,7 +269,7 @@ class SolverSettings(Frozen):
     time_limit: float = Field(default=60.0, gt=0)
     workers: PositiveInt = 2
     seed: NonNegativeInt = 0
-    cp_sat: dict[str, bool | int | float | str] = Field(
+    cp_sat: dict[str, bool | int | float | str | list[str]] = Field(
         default_factory=dict, description="Raw CP-SAT parameters, passed through as given."
     )
 

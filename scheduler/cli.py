@@ -72,18 +72,21 @@ def _solve_interruptibly(run: Callable[[StopHandle], Result]) -> Result:
     """Solve in a worker thread so that Ctrl-C stops the search and keeps the best found."""
     stop = StopHandle()
     outcome: dict[str, Result | BaseException] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             outcome["result"] = run(stop)
         except BaseException as exc:  # handed to the main thread
             outcome["error"] = exc
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=target, name="tot-solve", daemon=True)
-    worker.start()
-    while worker.is_alive():
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can misreport the thread.
+    threading.Thread(target=target, name="tot-solve", daemon=True).start()
+    while not done.is_set():
         try:
-            worker.join(0.2)
+            done.wait(0.2)
         except KeyboardInterrupt:
             Console(stderr=True).print("Stopping: keeping the best timetable found so far ...")
             stop.stop()

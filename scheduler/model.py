@@ -112,23 +112,24 @@ class TimetableModel:
 
     def engaged(self, trainer: int, event: int) -> BoolLit:
         """A literal that is true when `trainer` facilitates any session of `event`."""
+        items = [
+            item for item in self.staff_by_trainer().get(trainer, []) if item[0].event == event
+        ]
         return self._indicator(
             ("engaged", trainer, event),
-            [
-                (k.length, lit)
-                for k, _p, lit in self.staff_by_trainer().get(trainer, [])
-                if k.event == event
-            ],
+            items,
             self.problem.events[event].num_days * self._day_capacity(trainer, event),
+            lambda k: k.num_sessions,
         )
 
     def works(self, trainer: int, event: int, day: int) -> BoolLit:
         """A literal that is true when `trainer` facilitates in `event` on relative day `day`."""
-        items = self.trainer_days(trainer).get((event, day), [])
+        num_slots = self.problem.events[event].num_slots
         return self._indicator(
             ("works", trainer, event, day),
-            [(k.length, lit) for k, _p, lit in items],
+            self.trainer_days(trainer).get((event, day), []),
             self._day_capacity(trainer, event),
+            lambda k: min(k.num_sessions, num_slots // k.length),
         )
 
     def _day_capacity(self, trainer: int, event: int) -> int:
@@ -136,17 +137,31 @@ class TimetableModel:
         return min(num_slots, self.problem.trainers[trainer].max_slots_per_day or num_slots)
 
     def _indicator(
-        self, key: tuple[object, ...], load: list[tuple[int, BoolLit]], capacity: int
+        self,
+        key: tuple[object, ...],
+        items: list[tuple[OfferingData, int, BoolLit]],
+        capacity: int,
+        most_sessions: Callable[[OfferingData], int],
     ) -> BoolLit:
-        """A boolean implied by each literal of `load`; also `sum(load) <= capacity * it`."""
+        """A boolean implied by each position literal in `items` (offering, period, literal).
+
+        Besides the implications, two aggregated forms of the same link tighten the LP
+        relaxation: the slots of all `items` fit in `capacity` times the indicator, and the
+        positions of one offering number at most `most_sessions(offering)` times it.
+        """
         table = self._cache.setdefault("indicators", {})
         assert isinstance(table, dict)
         if key not in table:
             var = self.model.new_bool_var("_".join(str(part) for part in key))
-            for _length, lit in load:
+            by_offering: dict[int, list[BoolLit]] = defaultdict(list)
+            for k, _period, lit in items:
                 self.model.add_implication(lit, var)
-            # The same link, aggregated: much stronger in the LP relaxation.
-            self.model.add(sum(length * lit for length, lit in load) <= capacity * var)
+                by_offering[k.idx].append(lit)
+            self.model.add(sum(k.length * lit for k, _p, lit in items) <= capacity * var)
+            for k_idx, lits in by_offering.items():
+                bound = most_sessions(self.problem.offerings[k_idx])
+                if len(lits) > 1 and bound < len(lits):
+                    self.model.add(sum(lits) <= bound * var)
             table[key] = var
         result: BoolLit = table[key]
         return result
@@ -773,12 +788,12 @@ def s11_comfort(tm: TimetableModel) -> Expr:
         for (e, g), offerings in tm.group_starts().items():
             ev = problem.events[e]
             occupancy = tm.group_occupancy(ev, offerings)
-            for date_idx in range(len(ev.dates)):
-                day = range(date_idx * ev.num_slots, (date_idx + 1) * ev.num_slots)
-                lits = [lit for period in day for lit in occupancy[period]]
+            for day in range(ev.num_days):
+                periods = range(day * ev.num_slots, (day + 1) * ev.num_slots)
+                lits = [lit for period in periods for lit in occupancy[period]]
                 if len(lits) <= limit:
                     continue
-                over = model.new_int_var(0, ev.num_slots - limit, f"surplus_e{e}_g{g}_d{date_idx}")
+                over = model.new_int_var(0, ev.num_slots - limit, f"surplus_e{e}_g{g}_d{day}")
                 model.add(over >= sum(lits) - limit)
                 surplus.append(over)
     late_expr = _weighted(terms)

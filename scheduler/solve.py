@@ -293,6 +293,8 @@ def _solver(
     parameters = solver.parameters
     parameters.random_seed = seed
     parameters.log_search_progress = log
+    # Ctrl-C is Python's: the CLI stops the search through StopHandle and keeps the best.
+    parameters.catch_sigint_signal = False
     if deterministic:
         parameters.num_workers = 1
         parameters.max_deterministic_time = budget
@@ -300,7 +302,12 @@ def _solver(
         parameters.num_workers = workers
         parameters.max_time_in_seconds = budget
     for name, value in raw_params.items():
-        setattr(parameters, name, value)
+        if isinstance(value, list | tuple):
+            field = getattr(parameters, name)
+            field.clear()
+            field.extend(value)
+        else:
+            setattr(parameters, name, value)
     return solver
 
 

@@ -1,0 +1,125 @@
+"""The `tot` command as a planner uses it: solve, write, check, interrupt, fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from models import Instance
+from scheduler.cli import app
+from scheduler.loader import load_instance
+from scheduler.timetable_io import read_timetable
+from tests.conftest import DATA, INSTANCES
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_solve_writes_a_timetable_that_check_accepts(
+    runner: CliRunner, tmp_path: Path, suffix: str
+) -> None:
+    out = tmp_path / f"timetable{suffix}"
+    solved = runner.invoke(
+        app, ["solve", str(DATA / "tiny.yaml"), "--time-limit", "10", "--out", str(out)]
+    )
+    assert solved.exit_code == 0, solved.output
+    assert "Penalties per soft constraint" in solved.output
+    assert "day 1" in solved.output and "tot-bali" not in solved.stderr
+    assert out.exists()
+    checked = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(out)])
+    assert checked.exit_code == 0, checked.output
+    assert "Feasible: no hard rule is broken." in checked.output
+    total = _total(solved.output)
+    assert total == _total(checked.output)
+
+
+def _total(output: str) -> int:
+    line = next(line for line in output.splitlines() if "total" in line)
+    return int(line.split("│")[-2].strip())
+
+
+def test_json_is_complete_and_reads_back(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), "-q", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["format"] == "tot-timetable/1"
+    assert data["solver"]["status"] in ("OPTIMAL", "FEASIBLE")
+    assert data["score"]["total"] == data["solver"]["objective"]
+    instance: Instance = load_instance(DATA / "tiny.yaml")
+    assert read_timetable(out, instance).sessions[0].id == data["sessions"][0]["id"]
+
+
+def test_csv_round_trip_keeps_every_session(runner: CliRunner, tmp_path: Path) -> None:
+    json_out, csv_out = tmp_path / "t.json", tmp_path / "t.csv"
+    runner.invoke(
+        app, ["solve", str(DATA / "tiny.yaml"), "-q", "--deterministic", "--out", str(json_out)]
+    )
+    runner.invoke(
+        app, ["solve", str(DATA / "tiny.yaml"), "-q", "--deterministic", "--out", str(csv_out)]
+    )
+    instance = load_instance(DATA / "tiny.yaml")
+    from_json = read_timetable(json_out, instance)
+    from_csv = read_timetable(csv_out, instance)
+    assert from_csv.sessions == from_json.sessions
+    assert from_csv.events == from_json.events
+
+
+def test_infeasible_instance_exits_1_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = runner.invoke(app, ["solve", str(DATA / "infeasible_day.yaml"), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "No timetable exists" in result.stderr and "proven" in result.stderr
+    assert not out.exists()
+
+
+def test_check_reports_violations_and_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), "-q", "--out", str(out)])
+    data = json.loads(out.read_text())
+    data["sessions"][1]["date"] = data["sessions"][0]["date"]
+    data["sessions"][1]["slot"] = data["sessions"][0]["slot"]
+    data["sessions"][1]["day"] = data["sessions"][0]["day"]
+    data["sessions"][1].pop("start_time", None)
+    data["sessions"][1].pop("end_time", None)
+    out.write_text(json.dumps(data))
+    result = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(out)])
+    assert result.exit_code == 1
+    assert "Infeasible:" in result.output
+
+
+def test_schema_is_json_schema(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "Instance"
+    assert {"provinces", "venues", "trainers", "events"} <= set(schema["properties"])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery as on a terminal")
+def test_ctrl_c_keeps_the_best_timetable(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "solve", str(INSTANCES / "tot-1999.yaml"),
+         "--time-limit", "120", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    started = time.monotonic()
+    assert process.stderr is not None
+    for line in process.stderr:  # wait for the first improving timetable
+        if "best" in line or time.monotonic() > deadline:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert time.monotonic() - started < 90
+    assert "stopped by the user" in stdout
+    assert "Traceback" not in stderr
+    assert json.loads(out.read_text())["solver"]["status"] == "FEASIBLE"
