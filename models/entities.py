@@ -269,6 +269,11 @@ class SolverSettings(Frozen):
     time_limit: float = Field(default=60.0, gt=0)
     workers: PositiveInt = 2
     seed: NonNegativeInt = 0
+    search: Literal["auto", "portfolio", "lns"] = Field(
+        default="auto",
+        description="CP-SAT alone (portfolio), with large neighbourhood search beside it (lns), "
+        "or chosen by size (auto).",
+    )
     cp_sat: dict[str, bool | int | float | str | list[str]] = Field(
         default_factory=dict, description="Raw CP-SAT parameters, passed through as given."
     )

@@ -16,10 +16,16 @@ from rich.console import Console
 from models import Instance, Timetable
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
+from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
 from scheduler.loader import load_instance
-from scheduler.report import render_penalties, render_timetable, render_violations
+from scheduler.report import render_penalties, render_timetable, render_ud2, render_violations
 from scheduler.solve import Progress, Result, StopHandle, solve
-from scheduler.timetable_io import WRITERS, read_timetable, write_timetable
+from scheduler.timetable_io import (
+    WRITERS,
+    read_timetable,
+    write_text_atomically,
+    write_timetable,
+)
 
 app = typer.Typer(
     help="Plan Training-of-Trainers courses: trainers, venues, rooms, topics and methods.",
@@ -128,7 +134,8 @@ def solve_command(
         typer.Option(
             "--out",
             "-o",
-            help="Write the timetable: .json (complete) or .csv (one row per session).",
+            help="Write the timetable: .json (complete), .csv (one row per session), or .sol "
+            "(the ITC2007 solution format, for .ctt instances).",
         ),
     ] = None,
     quiet: Annotated[
@@ -139,8 +146,12 @@ def solve_command(
     """Find an optimised timetable for INSTANCE and print it."""
     console = Console(highlight=False)
     progress_console = Console(stderr=True, highlight=False)
-    if out is not None and out.suffix.lower() not in WRITERS:
-        _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {', '.join(WRITERS)})")
+    itc = instance_path.suffix.lower() == ".ctt"
+    writable = [*WRITERS, ".sol"] if itc else list(WRITERS)
+    if out is not None and out.suffix.lower() not in writable:
+        hint = " (.sol needs a .ctt instance)" if out.suffix.lower() == ".sol" else ""
+        expected = ", ".join(writable)
+        _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {expected}){hint}")
     if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
         _fail(f"{out}: folder '{out.parent}' does not exist")
     instance = _guard(lambda: load_instance(instance_path))
@@ -169,7 +180,11 @@ def solve_command(
         _fail(f"No timetable found: {reason} before a first timetable was found.", EXIT_NONE)
     timetable = result.timetable
     report = check(instance, timetable)
-    if not quiet:
+    if itc:
+        ctt = _guard(lambda: read_ctt(instance_path))
+        lines = solution_lines(timetable)
+        render_ud2(console, score_solution(ctt, parse_sol("\n".join(lines), ctt)))
+    elif not quiet:
         render_timetable(console, instance, timetable)
     render_penalties(
         console, result.penalties, {s: instance.policy.weights.of(s) for s in result.penalties},
@@ -184,7 +199,10 @@ def solve_command(
             EXIT_NONE,
         )
     if out is not None:
-        _guard(lambda: write_timetable(out, timetable))
+        if out.suffix.lower() == ".sol":
+            _guard(lambda: write_text_atomically(out, "\n".join(solution_lines(timetable)) + "\n"))
+        else:
+            _guard(lambda: write_timetable(out, timetable))
         console.print(f"Timetable written to {out}")
 
 
@@ -197,11 +215,24 @@ def check_command(
 ) -> None:
     """Check TIMETABLE against INSTANCE: every violation and the penalty per rule."""
     console = Console(highlight=False)
+    if instance_path.suffix.lower() == ".ctt" and timetable_path.suffix.lower() == ".sol":
+        raise typer.Exit(_check_itc(console, instance_path, timetable_path))
     instance = _guard(lambda: load_instance(instance_path))
     timetable = _guard(lambda: read_timetable(timetable_path, instance))
     report = check(instance, timetable)
     _print_check(console, instance, report)
     raise typer.Exit(EXIT_FOUND if report.feasible else EXIT_NONE)
+
+
+def _check_itc(console: Console, instance_path: Path, solution_path: Path) -> int:
+    """Score an ITC2007 solution as the competition's validator does; the exit status."""
+    ctt = _guard(lambda: read_ctt(instance_path))
+    solution = _guard(lambda: read_sol(solution_path, ctt))
+    for warning in solution.warnings:
+        console.print(f"warning: {warning}", markup=False)
+    score = score_solution(ctt, solution)
+    render_ud2(console, score)
+    return EXIT_FOUND if score.violations == 0 else EXIT_NONE
 
 
 def _print_check(console: Console, instance: Instance, report: CheckReport) -> None:

@@ -341,7 +341,7 @@ class SolutionFile:
 
 
 def read_sol(path: str | Path, ctt: CttInstance) -> SolutionFile:
-    """Read a solution; like the official validator, skip lines it would skip, with warnings."""
+    """Read a solution file the way the official validator does (see `parse_sol`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -349,6 +349,11 @@ def read_sol(path: str | Path, ctt: CttInstance) -> SolutionFile:
         raise InputError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from None
+    return parse_sol(text, ctt)
+
+
+def parse_sol(text: str, ctt: CttInstance) -> SolutionFile:
+    """Lectures of a solution; lines the validator would skip are skipped, with warnings."""
     assignments: list[Assignment] = []
     warnings: list[str] = []
     seen: set[tuple[str, int, int]] = set()
@@ -372,6 +377,8 @@ def read_sol(path: str | Path, ctt: CttInstance) -> SolutionFile:
         else:
             seen.add((course, day, period))
             assignments.append(Assignment(course, room, day, period))
+    if len(tokens) % 4:
+        warnings.append(f"the last {len(tokens) % 4} word(s) do not make a whole line, ignored")
     return SolutionFile(assignments, warnings)
 
 

@@ -58,6 +58,8 @@ class TimetableModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     vars: Variables = field(default_factory=Variables)
     penalties: dict[SoftId, Expr] = field(default_factory=dict)
+    rooms_aggregated: bool = False
+    """Rooms left out: only nested capacity counts per period (see `rooms_are_nested`)."""
     _cache: dict[str, object] = field(default_factory=dict)
 
     def objective(self, soft_ids: Iterable[SoftId] | None = None) -> Expr:
@@ -190,9 +192,37 @@ class TimetableModel:
         return occupancy
 
 
-def build_model(problem: Problem) -> TimetableModel:
-    """Make the variables, then the hard rules H1-H13, then the penalties of the soft rules."""
-    tm = TimetableModel(problem)
+def rooms_are_nested(problem: Problem) -> bool:
+    """Whether any set of sessions that fits the rooms by size can be given rooms.
+
+    True when each event has one venue, no room is ever closed, and each offering may use
+    exactly the rooms of that venue that are large enough (all of them when capacity is
+    soft): rooms then differ in size only, and counting per size threshold (Hall's condition
+    on nested sets) decides whether a room assignment exists.
+    """
+    for ev in problem.events:
+        if len(ev.venues) != 1:
+            return False
+        venue_rooms = problem.venues[ev.venues[0]].rooms
+        if any(problem.room_closed[r, ev.idx, d] for r in venue_rooms for d in range(ev.num_days)):
+            return False
+        for k_idx in ev.offerings:
+            k = problem.offerings[k_idx]
+            large = {r for r in venue_rooms if problem.rooms[r].capacity >= k.attendees}
+            if set(k.rooms) != (large if problem.capacity_hard else set(venue_rooms)):
+                return False
+    return True
+
+
+def build_model(problem: Problem, rooms_aggregated: bool = False) -> TimetableModel:
+    """Make the variables, then the hard rules H1-H13, then the penalties of the soft rules.
+
+    With `rooms_aggregated` (only for `rooms_are_nested` problems) no room is chosen: each
+    period holds at most as many sessions of each size as there are rooms that large, so a
+    room assignment without capacity penalties exists; S1 and S4 are then left out. Used
+    as the first phase of a time-then-rooms search.
+    """
+    tm = TimetableModel(problem, rooms_aggregated=rooms_aggregated)
     _make_variables(tm)
     for rule in HARD_RULES:
         rule(tm)
@@ -225,7 +255,11 @@ def _make_variables(tm: TimetableModel) -> None:
                 v.method[k.idx, p, m] = (
                     x if len(k.methods) == 1 else model.new_bool_var(f"method_k{k.idx}_p{p}_m{m}")
                 )
-            open_rooms = [r for r in k.rooms if problem.room_closed[r, ev.idx, day] != all_starts]
+            open_rooms = [
+                r
+                for r in k.rooms
+                if problem.room_closed[r, ev.idx, day] != all_starts and not tm.rooms_aggregated
+            ]
             for r in open_rooms:
                 v.room[k.idx, p, r] = (
                     x if len(open_rooms) == 1 else model.new_bool_var(f"room_k{k.idx}_p{p}_r{r}")
@@ -255,7 +289,7 @@ def h1_complete(tm: TimetableModel) -> None:
             if len(methods) > 1:
                 model.add(sum(methods) == x)
             rooms = [v.room[k.idx, p, r] for r in k.rooms if (k.idx, p, r) in v.room]
-            if len(rooms) != 1 or rooms[0] is not x:
+            if not tm.rooms_aggregated and (len(rooms) != 1 or rooms[0] is not x):
                 model.add(sum(rooms) == x)
             for n, need in enumerate(k.needs):
                 staff = [
@@ -308,6 +342,9 @@ def h2_room(tm: TimetableModel) -> None:
     same dates do not share a room on the same date (a room is booked by the day).
     """
     problem = tm.problem
+    if tm.rooms_aggregated:
+        _nested_room_counts(tm)
+        return
     by_room_day: dict[tuple[int, int, int], list[tuple[int, int, BoolLit]]] = defaultdict(list)
     for (k_idx, period, r), lit in tm.vars.room.items():
         k = problem.offerings[k_idx]
@@ -334,6 +371,27 @@ def h2_room(tm: TimetableModel) -> None:
                                 tm, (e1, d1, _any_of(tm, lits1, f"room{r}_e{e1}_d{d1}")),
                                 (e2, d2, _any_of(tm, lits2, f"room{r}_e{e2}_d{d2}")), 0,
                             )  # fmt: skip
+
+
+def _nested_room_counts(tm: TimetableModel) -> None:
+    """Per period and size threshold: sessions at least that large <= rooms at least that large."""
+    problem = tm.problem
+    for ev in problem.events:
+        rooms = problem.venues[ev.venues[0]].rooms
+        offerings = [problem.offerings[k] for k in ev.offerings]
+        sizes = sorted({k.attendees for k in offerings} | {0})
+        occupancy = {k.idx: tm.group_occupancy(ev, [k]) for k in offerings}
+        for period in range(ev.num_periods):
+            for size in sizes:
+                room_count = sum(1 for r in rooms if problem.rooms[r].capacity >= size)
+                lits = [
+                    lit
+                    for k in offerings
+                    if k.attendees >= size
+                    for lit in occupancy[k.idx][period]
+                ]
+                if len(lits) > room_count:
+                    tm.model.add(sum(lits) <= room_count)
 
 
 def _any_of(tm: TimetableModel, lits: list[BoolLit], name: str) -> BoolLit:
@@ -562,6 +620,8 @@ def _weighted(pairs: Iterable[tuple[int, BoolLit]], constant: int = 0) -> Expr:
 def s1_room_capacity(tm: TimetableModel) -> Expr:
     """S1: attendees above room capacity, per session."""
     problem = tm.problem
+    if tm.rooms_aggregated:
+        return 0
     return _weighted(
         (max(0, problem.offerings[k_idx].attendees - problem.rooms[r].capacity), lit)
         for (k_idx, _p, r), lit in tm.vars.room.items()
@@ -618,6 +678,8 @@ def s3_compactness(tm: TimetableModel) -> Expr:
 
 def s4_room_stability(tm: TimetableModel) -> Expr:
     """S4: distinct rooms used by an offering, minus one."""
+    if tm.rooms_aggregated:
+        return 0
     model, v = tm.model, tm.vars
     extra = []
     for k in tm.problem.offerings:
@@ -633,6 +695,8 @@ def s4_room_stability(tm: TimetableModel) -> Expr:
             var = model.new_bool_var(f"roomused_k{k.idx}_r{r}")
             for lit in lits:
                 model.add_implication(lit, var)
+            # Aggregated form of the same link, for the LP relaxation.
+            model.add(sum(lits) <= min(k.num_sessions, len(lits)) * var)
             used.append(var)
         model.add(sum(used) >= 1)
         extra.append(sum(used) - 1)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from models import SOFT_IDS, Instance, ScheduledSession, SoftId, Timetable
 from models.common import RULE_NAMES
+from scheduler.itc2007 import Ud2Score
 
 
 def _session_cell(session: ScheduledSession, instance: Instance) -> str:
@@ -85,3 +86,17 @@ def render_violations(console: Console, violations: Sequence[tuple[str, str]]) -
     """Print each hard violation as `id name: message`."""
     for rule, message in violations:
         console.print(f"[red]{rule}[/red] {RULE_NAMES.get(rule, '')}: {message}", highlight=False)
+
+
+def render_ud2(console: Console, score: Ud2Score) -> None:
+    """Print the ITC2007 validator's terms: hard violations, then the weighted UD2 costs."""
+    table = Table(title="ITC2007 Track 3 (UD2)")
+    table.add_column("term")
+    table.add_column("value", justify="right")
+    for name, value in score.terms().items():
+        table.add_row(name, str(value))
+    console.print(table)
+    if score.violations:
+        console.print(f"Violations = {score.violations}, Total Cost = {score.cost}")
+    else:
+        console.print(f"Total Cost = {score.cost}")

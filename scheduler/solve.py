@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +14,8 @@ from ortools.sat.python import cp_model
 from models import Instance, Score, SoftId, SolverInfo, Timetable
 from scheduler.compile import Problem, compile_instance
 from scheduler.decode import decode
-from scheduler.model import TimetableModel, build_model
+from scheduler.lns import Incumbent, LargeNeighbourhoodSearch
+from scheduler.model import TimetableModel, build_model, rooms_are_nested
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -40,20 +42,38 @@ class StopHandle:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._solver: cp_model.CpSolver | None = None
+        self._targets: list[Callable[[], None]] = []
         self.stopped = False
 
-    def attach(self, solver: cp_model.CpSolver | None) -> None:
+    def attach(self, target: Callable[[], None]) -> None:
+        """Call `target` on stop (at once if already stopped)."""
         with self._lock:
-            self._solver = solver
-            if solver is not None and self.stopped:
-                solver.stop_search()
+            self._targets.append(target)
+            if self.stopped:
+                target()
+
+    def detach(self, target: Callable[[], None]) -> None:
+        with self._lock:
+            if target in self._targets:
+                self._targets.remove(target)
 
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
-            if self._solver is not None:
-                self._solver.stop_search()
+            for target in list(self._targets):
+                target()
+
+
+@dataclass
+class _Outcome:
+    """How one search (one priority level) ended."""
+
+    status: str
+    values: list[int] | None = None
+    objective: float | None = None
+    bound: float | None = None
+    first: float | None = None
+    best: float | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +175,7 @@ def solve(
     progress: Callable[[Progress], None] | None = None,
     stop: StopHandle | None = None,
     params: Mapping[str, Any] | None = None,
+    search: str | None = None,
     log: bool = False,
 ) -> Result:
     """Find the best timetable for `instance` within `time_limit` seconds.
@@ -162,13 +183,19 @@ def solve(
     Defaults come from `instance.policy.solver`. With `deterministic`, the search runs on one
     worker with a fixed seed and a deterministic time budget (CP-SAT's own work measure,
     roughly seconds) instead of the wall clock, so the same input gives the same timetable.
+    `search` is `auto`, `portfolio` (CP-SAT alone) or `lns` (large neighbourhood search
+    beside CP-SAT; see `scheduler.lns`).
     """
     started = time.perf_counter()
     settings = instance.policy.solver
     time_limit = settings.time_limit if time_limit is None else time_limit
     workers = settings.workers if workers is None else workers
     seed = settings.seed if seed is None else seed
-    raw_params = {**settings.cp_sat, **(params or {})}
+    raw_params = {
+        **default_parameters(workers, deterministic),
+        **settings.cp_sat,
+        **(params or {}),
+    }
 
     problem = compile_instance(instance)
     tm = build_model(problem)
@@ -183,40 +210,35 @@ def solve(
     status = "UNKNOWN"
     bound: float | None = None
     statuses: list[str] = []
+    hybrid = use_lns(problem, workers, deterministic, search or settings.search)
     for number, soft_ids in enumerate(levels, start=1):
-        remaining = (
-            time_limit - (time.perf_counter() - started) if not deterministic else time_limit
-        )
+        remaining = time_limit - (time.perf_counter() - started)
         budget = max(0.1, remaining / (len(levels) - number + 1))
         if deterministic:
             budget = time_limit / len(levels)
         tm.model.minimize(tm.objective(soft_ids))
-        solver = _solver(workers, seed, budget, deterministic, raw_params, log)
-        monitor = _Monitor(started, number, len(levels), progress)
-        stop.attach(solver)
-        code = solver.solve(tm.model, monitor)
-        stop.attach(None)
-        level_status = STATUS_NAMES.get(code, "UNKNOWN")
-        statuses.append(level_status)
-        if level_status in ("OPTIMAL", "FEASIBLE"):
-            values = list(solver.response_proto.solution)
-            if first is None:
-                first = (
-                    monitor.first if monitor.first is not None else time.perf_counter() - started
-                )
-            best = monitor.best if monitor.best is not None else best
-            level_value = round(solver.objective_value)
+        context = _Context(started, number, len(levels), progress, stop, seed, log)
+        if hybrid:
+            outcome = _hybrid_search(tm, budget, workers, raw_params, context)
+        else:
+            outcome = _portfolio_search(tm, budget, workers, deterministic, raw_params, context)
+        statuses.append(outcome.status)
+        if outcome.values is not None and outcome.objective is not None:
+            values = outcome.values
+            first = outcome.first if first is None else first
+            best = outcome.best if outcome.best is not None else best
+            level_value = round(outcome.objective)
             level_results.append(
-                LevelResult(tuple(soft_ids), level_status, level_value, solver.best_objective_bound)
+                LevelResult(tuple(soft_ids), outcome.status, level_value, outcome.bound)
             )
-            bound = solver.best_objective_bound
+            bound = outcome.bound
             if number < len(levels):
                 tm.model.add(tm.objective(soft_ids) <= level_value)
                 _hint(tm.model, values)
         else:
-            level_results.append(LevelResult(tuple(soft_ids), level_status, None, None))
+            level_results.append(LevelResult(tuple(soft_ids), outcome.status, None, None))
             if values is None:
-                status = level_status
+                status = outcome.status
                 break
         if stop.stopped:
             break
@@ -281,6 +303,31 @@ def solve(
     )
 
 
+PORTFOLIO = (
+    "pseudo_costs",
+    "lb_tree_search",
+    "objective_lb_search",
+    "default_lp",
+    "quick_restart",
+    "max_lp",
+    "core",
+    "no_lp",
+)
+"""Full-problem workers in order of use; CP-SAT runs its LNS workers beside them."""
+
+
+def default_parameters(workers: int, deterministic: bool) -> dict[str, Any]:
+    """CP-SAT settings measured to work best on these models (benchmarks/).
+
+    On two workers the LP-based tree search with pseudo-cost branching and CP-SAT's LP tree
+    search prove bounds far better than the default pair, and find timetables as good; light
+    presolve probing gets the first timetable sooner. One worker keeps CP-SAT's defaults.
+    """
+    if deterministic or workers < 2:
+        return {}
+    return {"subsolvers": list(PORTFOLIO[:workers]), "cp_model_probing_level": 0}
+
+
 def _solver(
     workers: int,
     seed: int,
@@ -311,10 +358,265 @@ def _solver(
     return solver
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every search of one solve shares: clock, level, progress, stop handle, seed."""
+
+    started: float
+    level: int
+    num_levels: int
+    progress: Callable[[Progress], None] | None
+    stop: StopHandle
+    seed: int
+    log: bool
+
+
+def _portfolio_search(
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    deterministic: bool,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """One CP-SAT run on the whole model with its portfolio of workers."""
+    solver = _solver(workers, context.seed, budget, deterministic, raw_params, context.log)
+    monitor = _Monitor(context.started, context.level, context.num_levels, context.progress)
+    context.stop.attach(solver.stop_search)
+    code = solver.solve(tm.model, monitor)
+    context.stop.detach(solver.stop_search)
+    status = STATUS_NAMES.get(code, "UNKNOWN")
+    if status not in ("OPTIMAL", "FEASIBLE"):
+        return _Outcome(status)
+    first = monitor.first if monitor.first is not None else time.perf_counter() - context.started
+    return _Outcome(
+        status,
+        list(solver.response_proto.solution),
+        solver.objective_value,
+        solver.best_objective_bound,
+        first,
+        monitor.best if monitor.best is not None else first,
+    )
+
+
+def use_lns(problem: Problem, workers: int, deterministic: bool, choice: str) -> bool:
+    """Whether to run large neighbourhood search beside CP-SAT: as chosen, or by size."""
+    if deterministic or workers < 2 or choice == "portfolio":
+        return False
+    if choice == "lns":
+        return True
+    return sum(k.num_sessions for k in problem.offerings) >= LNS_FROM_SESSIONS
+
+
+LNS_FROM_SESSIONS = 50
+"""From this many sessions up, `auto` search adds LNS (measured in benchmarks/)."""
+
+
+class _Shared(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    """Hands the full-model worker's solutions to the shared incumbent; tracks its bound."""
+
+    def __init__(self, incumbent: Incumbent, context: _Context) -> None:
+        super().__init__()
+        self.incumbent = incumbent
+        self.context = context
+        self.bound = -float("inf")
+
+    def on_solution_callback(self) -> None:
+        now = time.perf_counter() - self.context.started
+        self.bound = self.best_objective_bound
+        if self.incumbent.offer(self.response_proto.solution, self.objective_value, now):
+            _announce(self.context, now, self.objective_value, self.bound)
+
+
+def _announce(context: _Context, now: float, objective: float, bound: float) -> None:
+    if context.progress is not None:
+        context.progress(Progress(now, objective, bound, context.level, context.num_levels))
+
+
+class _StopAtFirst(_Monitor):
+    """Stops the search at its first timetable."""
+
+    def on_solution_callback(self) -> None:
+        super().on_solution_callback()
+        self.stop_search()
+
+
+def _first_timetable(
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """The whole portfolio, stopped at its first timetable (or when it ends for good)."""
+    solver = _solver(
+        workers, context.seed, budget, False, {**raw_params, "subsolvers": []}, context.log
+    )
+    monitor = _StopAtFirst(context.started, context.level, context.num_levels, context.progress)
+    context.stop.attach(solver.stop_search)
+    code = solver.solve(tm.model, monitor)
+    context.stop.detach(solver.stop_search)
+    status = STATUS_NAMES.get(code, "UNKNOWN")
+    if status not in ("OPTIMAL", "FEASIBLE"):
+        return _Outcome(status)
+    return _Outcome(
+        status,
+        list(solver.response_proto.solution),
+        solver.objective_value,
+        solver.best_objective_bound,
+        monitor.first,
+        monitor.first,
+    )
+
+
+BOUND_SHARE = 0.2
+"""Share of the LNS phase the full-model worker keeps when rooms are nested."""
+TIME_PHASE = (0.25, 30.0)
+"""Share of the budget, and most seconds, for the time phase of a time-then-rooms start."""
+ROOM_PHASE = (0.05, 10.0)
+"""Share of the budget, and most seconds, for choosing rooms once the times are fixed."""
+
+
+def _times_then_rooms(
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """Times first, with rooms counted by size only; then rooms for those times.
+
+    For problems whose rooms differ only in size (`rooms_are_nested`), the time phase is a
+    much smaller model whose every solution has a room assignment without capacity
+    penalties. The room phase fixes the times and chooses rooms on the whole model.
+    """
+    timing = build_model(tm.problem, rooms_aggregated=True)
+    timing.model.minimize(timing.objective([s for s in tm.penalties if s not in ("S1", "S4")]))
+    phase = _portfolio_search(
+        timing, min(budget * TIME_PHASE[0], TIME_PHASE[1]), workers, False, raw_params, context
+    )
+    if phase.values is None:
+        if phase.status == "INFEASIBLE":
+            # Sizes may have to exceed capacities: the whole model decides.
+            return _first_timetable(tm, budget, workers, raw_params, context)
+        return phase
+    rooms_model = tm.model.clone()
+    for table in ("x", "method", "staff", "block", "venue"):
+        source, target = getattr(timing.vars, table), getattr(tm.vars, table)
+        for key, var in source.items():
+            target_var = rooms_model.get_int_var_from_proto_index(target[key].index)
+            rooms_model.add(target_var == phase.values[var.index])
+    rooms = _portfolio_search_model(
+        tm, rooms_model, min(budget * ROOM_PHASE[0], ROOM_PHASE[1]), workers, raw_params, context
+    )
+    if rooms.values is None:
+        return _first_timetable(tm, budget, workers, raw_params, context)
+    return _Outcome("FEASIBLE", rooms.values, rooms.objective, None, rooms.first, rooms.best)
+
+
+def _portfolio_search_model(
+    tm: TimetableModel,
+    model: cp_model.CpModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """`_portfolio_search` on a variant of `tm`'s model with the same variables."""
+    variant = TimetableModel(tm.problem, model=model, vars=tm.vars, penalties=tm.penalties)
+    return _portfolio_search(variant, budget, workers, False, raw_params, context)
+
+
+def _hybrid_search(
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """CP-SAT on the whole model (for the bound) beside LNS (for the timetable), one incumbent.
+
+    The first timetable comes from the full portfolio, which finds one soonest; from then on
+    one worker keeps searching the whole model (and proving its bound) while LNS improves the
+    incumbent on the other.
+    """
+    incumbent = Incumbent()
+    phase_end = time.perf_counter() + budget
+    if rooms_are_nested(tm.problem) and len(tm.problem.rooms) > 1:
+        first = _times_then_rooms(tm, budget, workers, raw_params, context)
+    else:
+        first = _first_timetable(tm, budget, workers, raw_params, context)
+    if first.values is None or first.objective is None or first.status == "OPTIMAL":
+        return first
+    incumbent.offer(first.values, first.objective, first.first or 0.0)
+    _hint(tm.model, first.values)
+    budget = phase_end - time.perf_counter()
+    if budget <= 0.1 or context.stop.stopped:
+        return first
+    full_params = {**raw_params, "subsolvers": list(raw_params.get("subsolvers", PORTFOLIO))}
+    full_params["subsolvers"] = full_params["subsolvers"][: workers - 1]
+    # Where rooms differ only in size the bound is weak and LNS pays more: the full model
+    # gets a share of the time for its bound, then its worker joins the LNS.
+    full_budget = budget * BOUND_SHARE if rooms_are_nested(tm.problem) else budget
+    solver = _solver(workers - 1, context.seed, full_budget, False, full_params, context.log)
+    shared = _Shared(incumbent, context)
+    outcome: dict[str, int] = {}
+    deadline = time.perf_counter() + budget
+
+    def announce(value: float) -> None:
+        _announce(context, time.perf_counter() - context.started, value, shared.bound)
+
+    search = LargeNeighbourhoodSearch(tm, incumbent, context.seed, context.started, announce)
+    helper = LargeNeighbourhoodSearch(tm, incumbent, context.seed + 1, context.started, announce)
+
+    def run_full() -> None:
+        code = solver.solve(tm.model, shared)
+        outcome["code"] = code
+        if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or full_budget >= budget:
+            search.stop()  # proven optimal or infeasible, or out of time
+        else:
+            helper.run(deadline)
+
+    thread = threading.Thread(target=run_full, name="tot-cp-sat", daemon=True)
+    stoppers = (solver.stop_search, search.stop, helper.stop)
+    for stopper in stoppers:
+        context.stop.attach(stopper)
+    thread.start()
+    search.run(deadline)
+    solver.stop_search()
+    helper.stop()
+    thread.join()
+    for stopper in stoppers:
+        context.stop.detach(stopper)
+
+    code = outcome.get("code", cp_model.UNKNOWN)
+    status = STATUS_NAMES.get(code, "UNKNOWN")
+    values, objective = incumbent.snapshot()
+    if values is None:
+        return _Outcome(status if status in ("INFEASIBLE", "MODEL_INVALID") else "UNKNOWN")
+    bounds = [shared.bound, first.bound if first.bound is not None else -math.inf]
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bounds.append(solver.best_objective_bound)
+    if status == "OPTIMAL":
+        bounds.append(solver.objective_value)
+    found_bound = max(bounds)
+    bound = found_bound if math.isfinite(found_bound) else None
+    proven = bound is not None and bound >= objective - 1e-6
+    return _Outcome(
+        "OPTIMAL" if proven else "FEASIBLE",
+        values,
+        objective,
+        bound,
+        incumbent.first_at,
+        incumbent.found_at,
+    )
+
+
 def _hint(model: cp_model.CpModel, values: Sequence[int]) -> None:
     model.clear_hints()
-    for index, value in enumerate(values):
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
 def evaluate(tm: TimetableModel, values: Sequence[int]) -> tuple[int, dict[SoftId, int]]:

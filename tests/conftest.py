@@ -15,3 +15,6 @@ INSTANCES = ROOT / "instances"
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+ITC = ROOT / "benchmarks" / "data" / "itc2007"
