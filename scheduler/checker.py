@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,9 +31,12 @@ from models import (
     working_days,
 )
 from models.common import WEEKDAYS, DateRange
+from scheduler.i18n import texts, weekday
 
 OfferingKey = tuple[str, str, frozenset[str]]
 """What matches a session to its offering: event, topic and the set of its groups."""
+Gettext = Callable[[str], str]
+"""The translation of a message template, e.g. `texts("id", "checker").gettext`."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,10 @@ class _Context:
 
     instance: Instance
     timetable: Timetable
+    lang: str
+    """The language of the messages."""
+    gettext: Gettext
+    """The translation of a message template into `lang`."""
     events: dict[str, Event] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
@@ -159,9 +166,9 @@ class _Context:
         return [session for session in self.sessions if session.event.id == event_id]
 
 
-def _build_context(instance: Instance, timetable: Timetable) -> _Context:
+def _build_context(instance: Instance, timetable: Timetable, lang: str = "en") -> _Context:
     """Look everything up once: entities, offerings, working days, blocks, resolved sessions."""
-    ctx = _Context(instance, timetable)
+    ctx = _Context(instance, timetable, lang, texts(lang, "checker").gettext)
     ctx.events = {event.id: event for event in instance.events}
     ctx.topics = {topic.id: topic for topic in instance.topics}
     ctx.methods = {method.id: method for method in instance.methods}
@@ -299,20 +306,32 @@ def _label(key: OfferingKey, offering: Offering) -> str:
     return f"{key[0]}/{key[1]}/{offering.audience}"
 
 
-def _named(kind: str, names: Sequence[str]) -> str:
-    """`kind 'a' has`, or `kinds 'a' and 'b' have`: the subject of a message about them."""
-    if len(names) == 1:
-        return f"{kind} '{names[0]}' has"
-    quoted = [f"'{name}'" for name in names]
-    return f"{kind}s {', '.join(quoted[:-1])} and {quoted[-1]} have"
+def _quote(name: str) -> str:
+    """`'a'`: an id as messages show it, in every language."""
+    return f"'{name}'"
 
 
-_DAY_RULES = {
-    "first": "must be taught on the first day",
-    "last": "must be taught on the last day",
-    "not-first": "must not be taught on the first day",
-    "not-last": "must not be taught on the last day",
-}
+def _quoted(_: Gettext, names: Sequence[str]) -> str:
+    """`'a'`, or `'a', 'b' and 'c'`: names quoted and listed in the language of `_`."""
+    quoted = [_quote(name) for name in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return _("{names} and {last}").format(names=", ".join(quoted[:-1]), last=quoted[-1])
+
+
+def _when(first: _Session, second: _Session, start: dt.time) -> dict[str, str]:
+    """The placeholders of a clash of two sessions: `date`, `time`, `first` and `second`."""
+    return {
+        "date": str(first.date),
+        "time": f"{start:%H:%M}",
+        "first": first.id,
+        "second": second.id,
+    }
+
+
+def _listed(items: Iterable[object]) -> str:
+    """`1, 2, 3`: plain values (slots, dates, rooms) listed alike in every language."""
+    return ", ".join(str(item) for item in items)
 
 
 def _key(raw: ScheduledSession) -> OfferingKey:
@@ -330,70 +349,77 @@ def _ids(sessions: Iterable[_Session]) -> tuple[str, ...]:
 
 def _h1_complete(ctx: _Context) -> list[Violation]:
     """H1: every offering has exactly its sessions, and every id a session names exists."""
+    _ = ctx.gettext
     found: dict[OfferingKey, list[str]] = defaultdict(list)
     violations: list[Violation] = []
     for raw in ctx.timetable.sessions:
         key = _key(raw)
         if key in ctx.offerings:
             found[key].append(raw.id)
+        references: list[tuple[str, Sequence[str], Container[str]]] = [
+            (_("event {name}"), [raw.event], ctx.events),
+            (_("topic {name}"), [raw.topic], ctx.topics),
+            (_("group {name}"), raw.groups, ctx.groups),
+            (_("venue {name}"), [raw.venue], ctx.venues),
+            (_("room {name}"), [raw.room], ctx.rooms),
+            (_("method {name}"), [raw.method], ctx.methods),
+            (_("trainer {name}"), [f.trainer for f in raw.trainers], ctx.trainers),
+        ]
         unknown = [
-            f"{kind} '{ref}'"
-            for kind, refs, known in (
-                ("event", [raw.event], ctx.events),
-                ("topic", [raw.topic], ctx.topics),
-                ("group", raw.groups, ctx.groups),
-                ("venue", [raw.venue], ctx.venues),
-                ("room", [raw.room], ctx.rooms),
-                ("method", [raw.method], ctx.methods),
-                ("trainer", [f.trainer for f in raw.trainers], ctx.trainers),
-            )
+            kind.format(name=_quote(ref))
+            for kind, refs, known in references
             for ref in refs
             if ref not in known
         ]
         if unknown:
-            violations.append(
-                Violation(
-                    "H1", (raw.id,), f"session {raw.id} names an unknown {', '.join(unknown)}"
-                )
+            message = _("session {session} names an unknown {unknown}").format(
+                session=raw.id, unknown=_listed(unknown)
             )
+            violations.append(Violation("H1", (raw.id,), message))
         if key not in ctx.offerings:
-            groups = ", ".join(raw.groups) or "no group"
-            violations.append(
-                Violation(
-                    "H1",
-                    (raw.id,),
-                    f"session {raw.id} matches no offering: event '{raw.event}' does not teach "
-                    f"topic '{raw.topic}' to {groups}",
+            if raw.groups:
+                template = _(
+                    "session {session} matches no offering: event {event} does not teach "
+                    "topic {topic} to {groups}"
                 )
+            else:
+                template = _(
+                    "session {session} matches no offering: event {event} does not teach "
+                    "topic {topic} to no group"
+                )
+            message = template.format(
+                session=raw.id,
+                event=_quote(raw.event),
+                topic=_quote(raw.topic),
+                groups=_listed(raw.groups),
             )
+            violations.append(Violation("H1", (raw.id,), message))
     for key, required in ctx.required.items():
         sessions = found.get(key, [])
         if len(sessions) != required:
-            violations.append(
-                Violation(
-                    "H1",
-                    tuple(sessions),
-                    f"offering {_label(key, ctx.offerings[key])} has {len(sessions)} session(s); "
-                    f"it needs {required}",
-                )
+            message = _("offering {offering} has {count} session(s); it needs {required}").format(
+                offering=_label(key, ctx.offerings[key]), count=len(sessions), required=required
             )
+            violations.append(Violation("H1", tuple(sessions), message))
     return violations
 
 
 def _h2_room(ctx: _Context) -> list[Violation]:
     """H2: no two sessions in the same room overlap."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for first, second in _same_date_pairs(ctx):
         if first.room.id != second.room.id:
             continue
         start = _overlap_start(first, second)
         if start is not None:
+            message = _("room {room} has two sessions at {date} {time}: {first} and {second}")
+            when = _when(first, second, start)
             violations.append(
                 Violation(
                     "H2",
                     (first.id, second.id),
-                    f"room '{first.room.id}' has two sessions at {first.date} {start:%H:%M}: "
-                    f"{first.id} and {second.id}",
+                    message.format(room=_quote(first.room.id), **when),
                 )
             )
     return violations
@@ -401,33 +427,48 @@ def _h2_room(ctx: _Context) -> list[Violation]:
 
 def _h3_trainer(ctx: _Context) -> list[Violation]:
     """H3: no trainer facilitates two sessions that overlap."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for first, second in _same_date_pairs(ctx):
         shared = [trainer for trainer in first.trainer_ids if trainer in second.trainer_ids]
         if not shared:
             continue
         start = _overlap_start(first, second)
-        if start is not None:
-            who = _named("trainer", shared)
-            violations.append(
-                Violation(
-                    "H3",
-                    (first.id, second.id),
-                    f"{who} two sessions at {first.date} {start:%H:%M}: {first.id} and {second.id}",
-                )
+        if start is None:
+            continue
+        if len(shared) == 1:
+            message = _(
+                "trainer {trainers} has two sessions at {date} {time}: {first} and {second}"
             )
+        else:
+            message = _(
+                "trainers {trainers} have two sessions at {date} {time}: {first} and {second}"
+            )
+        violations.append(
+            Violation(
+                "H3",
+                (first.id, second.id),
+                message.format(trainers=_quoted(_, shared), **_when(first, second, start)),
+            )
+        )
     return violations
 
 
 def _h4_group(ctx: _Context) -> list[Violation]:
     """H4: no group attends two overlapping sessions; no two sessions of an offering overlap."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for first, second in _same_date_pairs(ctx):
         shared = sorted(first.group_ids & second.group_ids)
-        if shared:
-            who = _named("group", shared)
+        if len(shared) == 1:
+            message = _("group {who} has two sessions at {date} {time}: {first} and {second}")
+            who = _quoted(_, shared)
+        elif shared:
+            message = _("groups {who} have two sessions at {date} {time}: {first} and {second}")
+            who = _quoted(_, shared)
         elif first.offering is not None and first.key == second.key:
-            who = f"offering {_label(first.key, first.offering)} has"
+            message = _("offering {who} has two sessions at {date} {time}: {first} and {second}")
+            who = _label(first.key, first.offering)
         else:
             continue
         start = _overlap_start(first, second)
@@ -437,7 +478,7 @@ def _h4_group(ctx: _Context) -> list[Violation]:
             Violation(
                 "H4",
                 (first.id, second.id),
-                f"{who} two sessions at {first.date} {start:%H:%M}: {first.id} and {second.id}",
+                message.format(who=who, **_when(first, second, start)),
             )
         )
     return violations
@@ -445,19 +486,46 @@ def _h4_group(ctx: _Context) -> list[Violation]:
 
 def _h5_availability(ctx: _Context) -> list[Violation]:
     """H5: working day; venue, room, trainers available; topic's slots and day rule respected."""
+    _ = ctx.gettext
+    day_rules = {
+        "first": _("topic {topic} must be taught on the first day; this is day {day} of {days}"),
+        "last": _("topic {topic} must be taught on the last day; this is day {day} of {days}"),
+        "not-first": _(
+            "topic {topic} must not be taught on the first day; this is day {day} of {days}"
+        ),
+        "not-last": _(
+            "topic {topic} must not be taught on the last day; this is day {day} of {days}"
+        ),
+    }
     violations: list[Violation] = []
     for session in ctx.sessions:
         problems: list[str] = []
         event, topic, date = session.event, session.topic, session.date
         if date not in ctx.working[event.id]:
-            problems.append(f"{date} is not a working day of event '{event.id}'")
+            problems.append(
+                _("{date} is not a working day of event {event}").format(
+                    date=date, event=_quote(event.id)
+                )
+            )
         if not _available(date, session.venue.available, session.venue.unavailable):
-            problems.append(f"venue '{session.venue.id}' is not available on {date}")
+            problems.append(
+                _("venue {venue} is not available on {date}").format(
+                    venue=_quote(session.venue.id), date=date
+                )
+            )
         if not _available(date, None, session.room.unavailable):
-            problems.append(f"room '{session.room.id}' is not available on {date}")
+            problems.append(
+                _("room {room} is not available on {date}").format(
+                    room=_quote(session.room.id), date=date
+                )
+            )
         for trainer in session.trainers:
             if not _available(date, trainer.available, trainer.unavailable):
-                problems.append(f"trainer '{trainer.id}' is not available on {date}")
+                problems.append(
+                    _("trainer {trainer} is not available on {date}").format(
+                        trainer=_quote(trainer.id), date=date
+                    )
+                )
         if session.day is not None:
             blocked = sorted(
                 ref.slot
@@ -465,9 +533,10 @@ def _h5_availability(ctx: _Context) -> list[Violation]:
                 if ref.day == session.day and ref.slot in session.raw.slots
             )
             if blocked:
-                slots = ", ".join(str(slot) for slot in blocked)
                 problems.append(
-                    f"topic '{topic.id}' cannot be taught on day {session.day}, slot {slots}"
+                    _("topic {topic} cannot be taught on day {day}, slot {slots}").format(
+                        topic=_quote(topic.id), day=session.day, slots=_listed(blocked)
+                    )
                 )
             rule_holds = {
                 "any": True,
@@ -478,87 +547,196 @@ def _h5_availability(ctx: _Context) -> list[Violation]:
             }[topic.days]
             if not rule_holds:
                 problems.append(
-                    f"topic '{topic.id}' {_DAY_RULES[topic.days]}; this is day {session.day} "
-                    f"of {event.days}"
+                    day_rules[topic.days].format(
+                        topic=_quote(topic.id), day=session.day, days=event.days
+                    )
                 )
         violations.extend(
-            Violation("H5", (session.id,), f"session {session.id}: {p}") for p in problems
+            Violation(
+                "H5",
+                (session.id,),
+                _("session {session}: {problem}").format(session=session.id, problem=problem),
+            )
+            for problem in problems
         )
+    return violations + _h5_pins(ctx)
+
+
+def _h5_pins(ctx: _Context) -> list[Violation]:
+    """H5 (pins): a pinned start has a session; the pinned room and trainers serve it.
+
+    A pin with a day and slot binds the session of its offering that starts there; one
+    without binds every session of its offering.
+    """
+    _ = ctx.gettext
+    keys = {
+        f"{o.event}/{o.topic}/{o.audience}": (o.event, o.topic, frozenset(o.groups))
+        for o in ctx.instance.offerings()
+    }
+    violations: list[Violation] = []
+    for pin in ctx.instance.pins:
+        held = [session for session in ctx.sessions if session.key == keys.get(pin.offering)]
+        if pin.day is not None:
+            held = [s for s in held if (s.day, s.first_slot) == (pin.day, pin.slot)][:1]
+            if not held:
+                violations.append(
+                    Violation(
+                        "H5",
+                        (),
+                        _("pin {offering}: no session starts on day {day}, slot {slot}").format(
+                            offering=_quote(pin.offering), day=pin.day, slot=pin.slot
+                        ),
+                    )
+                )
+        for session in held:
+            if pin.room is not None and session.raw.room != pin.room:
+                violations.append(
+                    Violation(
+                        "H5",
+                        (session.id,),
+                        _("session {session} is in room {room}, not in the pinned {pinned}").format(
+                            session=session.id, room=_quote(session.raw.room),
+                            pinned=_quote(pin.room),
+                        ),
+                    )
+                )  # fmt: skip
+            for trainer in pin.trainers:
+                if trainer not in session.trainer_ids:
+                    violations.append(
+                        Violation(
+                            "H5",
+                            (session.id,),
+                            _("session {session} is not facilitated by the pinned {trainer}")
+                            .format(session=session.id, trainer=_quote(trainer)),
+                        )
+                    )  # fmt: skip
     return violations
 
 
 def _h6_qualification(ctx: _Context) -> list[Violation]:
     """H6: the method suits topic and length; qualified facilitators fill exactly the positions."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for session in ctx.sessions:
         problems: list[str] = []
         topic, method = session.topic, session.method
         if method.id not in topic.methods:
-            problems.append(f"method '{method.id}' is not one of the methods of topic '{topic.id}'")
+            problems.append(
+                _("method {method} is not one of the methods of topic {topic}").format(
+                    method=_quote(method.id), topic=_quote(topic.id)
+                )
+            )
         if not method.fits(session.raw.num_slots):
-            problems.append(f"method '{method.id}' does not allow {session.raw.num_slots} slot(s)")
+            problems.append(
+                _("method {method} does not allow {count} slot(s)").format(
+                    method=_quote(method.id), count=session.raw.num_slots
+                )
+            )
         positions = {need.role: need for need in topic.facilitators}
         filled = Counter(f.role for f in session.raw.trainers)
         for role in filled:
             if role not in positions:
-                problems.append(f"topic '{topic.id}' has no facilitator position '{role}'")
+                problems.append(
+                    _("topic {topic} has no facilitator position {position}").format(
+                        topic=_quote(topic.id), position=_quote(role)
+                    )
+                )
         for need in topic.facilitators:
             if filled[need.role] != need.count:
                 problems.append(
-                    f"position '{need.role}' has {filled[need.role]} facilitator(s); "
-                    f"it needs {need.count}"
+                    _("position {position} has {count} facilitator(s); it needs {needed}").format(
+                        position=_quote(need.role), count=filled[need.role], needed=need.count
+                    )
                 )
         for trainer_id, times in Counter(f.trainer for f in session.raw.trainers).items():
             if times > 1:
-                problems.append(f"trainer '{trainer_id}' fills {times} positions")
+                problems.append(
+                    _("trainer {trainer} fills {count} positions").format(
+                        trainer=_quote(trainer_id), count=times
+                    )
+                )
         for facilitation, trainer in zip(session.raw.trainers, session.trainers, strict=True):
-            who = f"trainer '{trainer.id}'"
+            who = _quote(trainer.id)
             if topic.id not in trainer.topics:
-                problems.append(f"{who} does not teach topic '{topic.id}'")
+                problems.append(
+                    _("trainer {trainer} does not teach topic {topic}").format(
+                        trainer=who, topic=_quote(topic.id)
+                    )
+                )
             if method.id not in trainer.methods:
-                problems.append(f"{who} does not use method '{method.id}'")
+                problems.append(
+                    _("trainer {trainer} does not use method {method}").format(
+                        trainer=who, method=_quote(method.id)
+                    )
+                )
             position = positions.get(facilitation.role)
             if position is not None and trainer.role not in position.trainer_roles:
                 problems.append(
-                    f"{who} is a {trainer.role} trainer; position '{position.role}' needs "
-                    f"{'/'.join(position.trainer_roles)}"
+                    _(
+                        "trainer {trainer} is a {role} trainer; position {position} needs {roles}"
+                    ).format(
+                        trainer=who,
+                        role=trainer.role,
+                        position=_quote(position.role),
+                        roles="/".join(position.trainer_roles),
+                    )
                 )
             for group in session.groups:
                 if group.language is not None and group.language not in trainer.languages:
                     problems.append(
-                        f"{who} does not speak '{group.language}', "
-                        f"the language of group '{group.id}'"
+                        _(
+                            "trainer {trainer} does not speak {language}, "
+                            "the language of group {group}"
+                        ).format(
+                            trainer=who, language=_quote(group.language), group=_quote(group.id)
+                        )
                     )
         violations.extend(
-            Violation("H6", (session.id,), f"session {session.id}: {p}") for p in problems
+            Violation(
+                "H6",
+                (session.id,),
+                _("session {session}: {problem}").format(session=session.id, problem=problem),
+            )
+            for problem in problems
         )
     return violations
 
 
 def _h7_suitability(ctx: _Context) -> list[Violation]:
     """H7: the room has the method's facilities and, if capacity is hard, seats the attendees."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for session in ctx.sessions:
         missing = sorted(session.method.facilities - session.room.facilities)
         if missing:
+            message = _("session {session}: room {room} lacks {missing} for method {method}")
             violations.append(
                 Violation(
                     "H7",
                     (session.id,),
-                    f"session {session.id}: room '{session.room.id}' lacks {', '.join(missing)} "
-                    f"for method '{session.method.id}'",
+                    message.format(
+                        session=session.id,
+                        room=_quote(session.room.id),
+                        missing=_listed(missing),
+                        method=_quote(session.method.id),
+                    ),
                 )
             )
         if (
             ctx.instance.policy.room_capacity == "hard"
             and session.room.capacity < session.attendees
         ):
+            message = _("session {session}: room {room} seats {capacity}, not {attendees}")
             violations.append(
                 Violation(
                     "H7",
                     (session.id,),
-                    f"session {session.id}: room '{session.room.id}' seats "
-                    f"{session.room.capacity}, not {session.attendees}",
+                    message.format(
+                        session=session.id,
+                        room=_quote(session.room.id),
+                        capacity=session.room.capacity,
+                        attendees=session.attendees,
+                    ),
                 )
             )
     return violations
@@ -566,35 +744,52 @@ def _h7_suitability(ctx: _Context) -> list[Violation]:
 
 def _h8_contiguity(ctx: _Context) -> list[Violation]:
     """H8: a session has its topic's slots, within the day's grid, at the grid's clock times."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for session in ctx.sessions:
         raw = session.raw
         problems: list[str] = []
         if raw.num_slots != session.topic.slots_per_session:
             problems.append(
-                f"has {raw.num_slots} slot(s); topic '{session.topic.id}' has "
-                f"{session.topic.slots_per_session} per session"
+                _("has {count} slot(s); topic {topic} has {needed} per session").format(
+                    count=raw.num_slots,
+                    topic=_quote(session.topic.id),
+                    needed=session.topic.slots_per_session,
+                )
             )
         if session.interval is None:
             problems.append(
-                f"slots {raw.slot}-{session.last_slot} leave the day's grid of "
-                f"{len(session.event.slots)} slots"
+                _("slots {first}-{last} leave the day's grid of {count} slots").format(
+                    first=raw.slot, last=session.last_slot, count=len(session.event.slots)
+                )
             )
         else:
             if raw.start_time is not None and raw.start_time != session.interval[0]:
                 problems.append(
-                    f"starts at {raw.start_time:%H:%M}, not {session.interval[0]:%H:%M}"
+                    _("starts at {time}, not {expected}").format(
+                        time=f"{raw.start_time:%H:%M}", expected=f"{session.interval[0]:%H:%M}"
+                    )
                 )
             if raw.end_time is not None and raw.end_time != session.interval[1]:
-                problems.append(f"ends at {raw.end_time:%H:%M}, not {session.interval[1]:%H:%M}")
+                problems.append(
+                    _("ends at {time}, not {expected}").format(
+                        time=f"{raw.end_time:%H:%M}", expected=f"{session.interval[1]:%H:%M}"
+                    )
+                )
         violations.extend(
-            Violation("H8", (session.id,), f"session {session.id} {p}") for p in problems
+            Violation(
+                "H8",
+                (session.id,),
+                _("session {session} {problem}").format(session=session.id, problem=problem),
+            )
+            for problem in problems
         )
     return violations
 
 
 def _h9_precedence(ctx: _Context) -> list[Violation]:
     """H9: per group, every prerequisite session ends before any session of the topic starts."""
+    _ = ctx.gettext
     late: dict[tuple[_Session, _Session], list[str]] = {}
     for group_id, attended in _by_group(ctx).items():
         for session in attended:
@@ -605,20 +800,40 @@ def _h9_precedence(ctx: _Context) -> list[Violation]:
                     and not _ends_before(before, session)
                 ):
                     late.setdefault((before, session), []).append(group_id)
-    return [
-        Violation(
-            "H9",
-            (before.id, session.id),
-            f"{_named('group', groups)} prerequisite {before.id} ({before.date}, last slot "
-            f"{before.last_slot}) not ending before {session.id} ({session.date}, first slot "
-            f"{session.first_slot}) starts",
+    violations: list[Violation] = []
+    for (before, session), groups in late.items():
+        if len(groups) == 1:
+            message = _(
+                "group {groups} has prerequisite {before} ({before_date}, last slot {last_slot}) "
+                "not ending before {session} ({date}, first slot {first_slot}) starts"
+            )
+        else:
+            message = _(
+                "groups {groups} have prerequisite {before} ({before_date}, last slot "
+                "{last_slot}) not ending before {session} ({date}, first slot {first_slot}) "
+                "starts"
+            )
+        violations.append(
+            Violation(
+                "H9",
+                (before.id, session.id),
+                message.format(
+                    groups=_quoted(_, groups),
+                    before=before.id,
+                    before_date=before.date,
+                    last_slot=before.last_slot,
+                    session=session.id,
+                    date=session.date,
+                    first_slot=session.first_slot,
+                ),
+            )
         )
-        for (before, session), groups in late.items()
-    ]
+    return violations
 
 
 def _h10_travel(ctx: _Context) -> list[Violation]:
     """H10: away from home a trainer needs a link; work in two provinces is > link days apart."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for trainer_id, sessions in _by_trainer(ctx).items():
         home = ctx.trainers[trainer_id].home
@@ -628,12 +843,20 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
         for event_id, held in by_event.items():
             province = ctx.events[event_id].province
             if province != home and ctx.instance.travel_link(home, province) is None:
+                message = _(
+                    "trainer {trainer} works in event {event} in {province}, "
+                    "but there is no travel link from home province {home}"
+                )
                 violations.append(
                     Violation(
                         "H10",
                         _ids(held),
-                        f"trainer '{trainer_id}' works in event '{event_id}' in {province}, "
-                        f"but there is no travel link from home province {home}",
+                        message.format(
+                            trainer=_quote(trainer_id),
+                            event=_quote(event_id),
+                            province=province,
+                            home=home,
+                        ),
                     )
                 )
         for (first_event, first_held), (second_event, second_held) in itertools.combinations(
@@ -645,16 +868,29 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
                 continue
             link = ctx.instance.travel_link(first_province, second_province)
             if link is None:
+                message = _(
+                    "trainer {trainer} works in event {first_event} ({first_province}) "
+                    "and event {second_event} ({second_province}), with no travel link between"
+                )
                 violations.append(
                     Violation(
                         "H10",
                         _ids(first_held + second_held),
-                        f"trainer '{trainer_id}' works in event '{first_event}' ({first_province}) "
-                        f"and event '{second_event}' ({second_province}), "
-                        f"with no travel link between",
+                        message.format(
+                            trainer=_quote(trainer_id),
+                            first_event=_quote(first_event),
+                            first_province=first_province,
+                            second_event=_quote(second_event),
+                            second_province=second_province,
+                        ),
                     )
                 )
                 continue
+            message = _(
+                "trainer {trainer} works in {first_province} on {first_date} ({first}) "
+                "and in {second_province} on {second_date} ({second}): "
+                "{gap} day(s) apart, the trip takes {days}"
+            )
             for first, second in itertools.product(first_held, second_held):
                 gap = abs((second.date - first.date).days)
                 if gap <= link.days:
@@ -662,9 +898,17 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
                         Violation(
                             "H10",
                             (first.id, second.id),
-                            f"trainer '{trainer_id}' works in {first_province} on {first.date} "
-                            f"({first.id}) and in {second_province} on {second.date} "
-                            f"({second.id}): {gap} day(s) apart, the trip takes {link.days}",
+                            message.format(
+                                trainer=_quote(trainer_id),
+                                first_province=first_province,
+                                first_date=first.date,
+                                first=first.id,
+                                second_province=second_province,
+                                second_date=second.date,
+                                second=second.id,
+                                gap=gap,
+                                days=link.days,
+                            ),
                         )
                     )
     return violations
@@ -672,6 +916,7 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
 
 def _h11_trainer_limits(ctx: _Context) -> list[Violation]:
     """H11: a trainer has at most `max_slots_per_day` slots a date and `max_days` dates."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for trainer_id, sessions in _by_trainer(ctx).items():
         trainer = ctx.trainers[trainer_id]
@@ -682,21 +927,30 @@ def _h11_trainer_limits(ctx: _Context) -> list[Violation]:
             for date, held in sorted(by_date.items()):
                 slots = sum(session.raw.num_slots for session in held)
                 if slots > trainer.max_slots_per_day:
+                    message = _(
+                        "trainer {trainer} facilitates {slots} slots on {date}; at most {limit}"
+                    )
                     violations.append(
                         Violation(
                             "H11",
                             _ids(held),
-                            f"trainer '{trainer_id}' facilitates {slots} slots on {date}; "
-                            f"at most {trainer.max_slots_per_day}",
+                            message.format(
+                                trainer=_quote(trainer_id),
+                                slots=slots,
+                                date=date,
+                                limit=trainer.max_slots_per_day,
+                            ),
                         )
                     )
         if trainer.max_days is not None and len(by_date) > trainer.max_days:
+            message = _("trainer {trainer} works on {count} dates; at most {limit}")
             violations.append(
                 Violation(
                     "H11",
                     _ids(sessions),
-                    f"trainer '{trainer_id}' works on {len(by_date)} dates; "
-                    f"at most {trainer.max_days}",
+                    message.format(
+                        trainer=_quote(trainer_id), count=len(by_date), limit=trainer.max_days
+                    ),
                 )
             )
     return violations
@@ -704,63 +958,76 @@ def _h11_trainer_limits(ctx: _Context) -> list[Violation]:
 
 def _h12_event_block(ctx: _Context) -> list[Violation]:
     """H12: every event has one plan whose block fits the window and holds its sessions."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for event_id in ctx.plans:
         if event_id not in ctx.events:
-            violations.append(
-                Violation("H12", (), f"there is a plan for an unknown event '{event_id}'")
-            )
+            message = _("there is a plan for an unknown event {event}")
+            violations.append(Violation("H12", (), message.format(event=_quote(event_id))))
     for event in ctx.instance.events:
+        name = _quote(event.id)
         plans = ctx.plans.get(event.id, [])
         if len(plans) != 1:
-            violations.append(
-                Violation("H12", (), f"event '{event.id}' has {len(plans)} plans; it needs one")
-            )
+            message = _("event {event} has {count} plans; it needs one")
+            violations.append(Violation("H12", (), message.format(event=name, count=len(plans))))
         if not plans:
             continue
         plan, block = plans[0], ctx.blocks[event.id]
         if plan.start not in ctx.working[event.id]:
-            violations.append(
-                Violation(
-                    "H12",
-                    (),
-                    f"event '{event.id}' starts on {plan.start}, which is not a working day",
-                )
-            )
+            message = _("event {event} starts on {date}, which is not a working day")
+            violations.append(Violation("H12", (), message.format(event=name, date=plan.start)))
         if len(block) < event.days:
+            message = _(
+                "event {event} starting {start} has only {count} of its {days} working days "
+                "before its window ends on {end}"
+            )
             violations.append(
                 Violation(
                     "H12",
                     (),
-                    f"event '{event.id}' starting {plan.start} has only {len(block)} of its "
-                    f"{event.days} working days before its window ends on {event.window.end}",
+                    message.format(
+                        event=name,
+                        start=plan.start,
+                        count=len(block),
+                        days=event.days,
+                        end=event.window.end,
+                    ),
                 )
             )
         if list(plan.dates) != block:
-            listed = ", ".join(str(day) for day in plan.dates)
-            wanted = ", ".join(str(day) for day in block)
+            message = _("event {event} lists dates {listed}; its block is {wanted}")
             violations.append(
                 Violation(
-                    "H12", (), f"event '{event.id}' lists dates {listed}; its block is {wanted}"
+                    "H12",
+                    (),
+                    message.format(event=name, listed=_listed(plan.dates), wanted=_listed(block)),
                 )
             )
         for session in ctx.of_event(event.id):
             if session.day is None:
+                message = _("session {session} is on {date}, outside the block of event {event}")
                 violations.append(
                     Violation(
                         "H12",
                         (session.id,),
-                        f"session {session.id} is on {session.date}, outside the block of "
-                        f"event '{event.id}'",
+                        message.format(session=session.id, date=session.date, event=name),
                     )
                 )
             elif session.raw.day != session.day:
+                message = _(
+                    "session {session} says day {listed}; {date} is day {day} of event {event}"
+                )
                 violations.append(
                     Violation(
                         "H12",
                         (session.id,),
-                        f"session {session.id} says day {session.raw.day}; {session.date} is "
-                        f"day {session.day} of event '{event.id}'",
+                        message.format(
+                            session=session.id,
+                            listed=session.raw.day,
+                            date=session.date,
+                            day=session.day,
+                            event=name,
+                        ),
                     )
                 )
     return violations
@@ -768,44 +1035,48 @@ def _h12_event_block(ctx: _Context) -> list[Violation]:
 
 def _h13_one_venue(ctx: _Context) -> list[Violation]:
     """H13: an event's sessions use rooms of its plan's venue, one of its venues, and name it."""
+    _ = ctx.gettext
     violations: list[Violation] = []
     for event in ctx.instance.events:
+        name = _quote(event.id)
         plan = ctx.plan(event.id)
         if plan is not None and plan.venue not in event.venues:
+            message = _("event {event} is planned at venue {venue}, not one of its venues")
             violations.append(
-                Violation(
-                    "H13",
-                    (),
-                    f"event '{event.id}' is planned at venue '{plan.venue}', not one of its venues",
-                )
+                Violation("H13", (), message.format(event=name, venue=_quote(plan.venue)))
             )
         for session in ctx.of_event(event.id):
             where = session.room_venue.id
+            room = {"session": session.id, "room": _quote(session.room.id), "where": _quote(where)}
             if plan is not None and where != plan.venue:
+                message = _(
+                    "session {session} is in room {room} of venue {where}; "
+                    "event {event} is at venue {venue}"
+                )
                 violations.append(
                     Violation(
                         "H13",
                         (session.id,),
-                        f"session {session.id} is in room '{session.room.id}' of venue '{where}'; "
-                        f"event '{event.id}' is at venue '{plan.venue}'",
+                        message.format(event=name, venue=_quote(plan.venue), **room),
                     )
                 )
             elif plan is None and where not in event.venues:
+                message = _(
+                    "session {session} is in room {room} of venue {where}, "
+                    "not one of the venues of event {event}"
+                )
                 violations.append(
-                    Violation(
-                        "H13",
-                        (session.id,),
-                        f"session {session.id} is in room '{session.room.id}' of venue '{where}', "
-                        f"not one of the venues of event '{event.id}'",
-                    )
+                    Violation("H13", (session.id,), message.format(event=name, **room))
                 )
             if session.venue.id != where:
+                message = _(
+                    "session {session} names venue {venue}; its room {room} is in venue {where}"
+                )
                 violations.append(
                     Violation(
                         "H13",
                         (session.id,),
-                        f"session {session.id} names venue '{session.venue.id}'; its room "
-                        f"'{session.room.id}' is in venue '{where}'",
+                        message.format(venue=_quote(session.venue.id), **room),
                     )
                 )
     return violations
@@ -818,12 +1089,18 @@ def _s1_room_capacity(ctx: _Context) -> list[_Charge]:
     """S1: with soft room capacity, for each session the attendees above its room's capacity."""
     if ctx.instance.policy.room_capacity != "soft":
         return []
+    _ = ctx.gettext
+    message = _("session {session} has {attendees} attendees in room {room} for {capacity}")
     return [
         _Charge(
             session.attendees - session.room.capacity,
             (session.id,),
-            f"session {session.id} has {session.attendees} attendees in room "
-            f"'{session.room.id}' for {session.room.capacity}",
+            message.format(
+                session=session.id,
+                attendees=session.attendees,
+                room=_quote(session.room.id),
+                capacity=session.room.capacity,
+            ),
         )
         for session in ctx.sessions
         if session.attendees > session.room.capacity
@@ -841,6 +1118,8 @@ def _sessions_by_offering(ctx: _Context) -> dict[OfferingKey, list[_Session]]:
 
 def _s2_spread(ctx: _Context) -> list[_Charge]:
     """S2: for each offering, the days its sessions fall short of the topic's `min_days`."""
+    _ = ctx.gettext
+    message = _("offering {offering} is spread over {count} day(s), not {min_days}")
     charges: list[_Charge] = []
     for key, sessions in _sessions_by_offering(ctx).items():
         min_days = ctx.topics[key[1]].min_days
@@ -850,8 +1129,11 @@ def _s2_spread(ctx: _Context) -> list[_Charge]:
                 _Charge(
                     min_days - len(dates),
                     _ids(sessions),
-                    f"offering {_label(key, ctx.offerings[key])} is spread over {len(dates)} "
-                    f"day(s), not {min_days}",
+                    message.format(
+                        offering=_label(key, ctx.offerings[key]),
+                        count=len(dates),
+                        min_days=min_days,
+                    ),
                 )
             )
     return charges
@@ -859,18 +1141,21 @@ def _s2_spread(ctx: _Context) -> list[_Charge]:
 
 def _s3_compactness(ctx: _Context) -> list[_Charge]:
     """S3: for each group, 1 for each session it attends with no adjacent session of that group."""
+    _ = ctx.gettext
+    message = _("group {group} has {session} on its own")
     charges: list[_Charge] = []
     for group_id, attended in _by_group(ctx).items():
         for session in attended:
             if not any(other is not session and _adjacent(session, other) for other in attended):
-                charges.append(
-                    _Charge(1, (session.id,), f"group '{group_id}' has {session.id} on its own")
-                )
+                text = message.format(group=_quote(group_id), session=session.id)
+                charges.append(_Charge(1, (session.id,), text))
     return charges
 
 
 def _s4_room_stability(ctx: _Context) -> list[_Charge]:
     """S4: for each offering, the number of distinct rooms its sessions use, minus one."""
+    _ = ctx.gettext
+    message = _("offering {offering} moves between rooms {rooms}")
     charges: list[_Charge] = []
     for key, sessions in _sessions_by_offering(ctx).items():
         rooms = sorted({session.room.id for session in sessions})
@@ -879,8 +1164,7 @@ def _s4_room_stability(ctx: _Context) -> list[_Charge]:
                 _Charge(
                     len(rooms) - 1,
                     _ids(sessions),
-                    f"offering {_label(key, ctx.offerings[key])} moves between rooms "
-                    f"{', '.join(rooms)}",
+                    message.format(offering=_label(key, ctx.offerings[key]), rooms=_listed(rooms)),
                 )
             )
     return charges
@@ -898,6 +1182,7 @@ class _Cost:
 
 def _costs(ctx: _Context) -> list[_Cost]:
     """Trainer fees per date worked, return fares per event away from home, venue days per event."""
+    _ = ctx.gettext
     unit = ctx.instance.policy.cost_unit
     costs: list[_Cost] = []
     for trainer_id, sessions in _by_trainer(ctx).items():
@@ -908,7 +1193,9 @@ def _costs(ctx: _Context) -> list[_Cost]:
                 _units(trainer.daily_fee, unit) * len(dates),
                 trainer.daily_fee * len(dates),
                 _ids(sessions),
-                f"trainer '{trainer_id}': {len(dates)} day(s) at Rp {trainer.daily_fee}",
+                _("trainer {trainer}: {days} day(s) at Rp {fee}").format(
+                    trainer=_quote(trainer_id), days=len(dates), fee=trainer.daily_fee
+                ),
             )
         )
         away = dict.fromkeys(s.event.id for s in sessions if s.event.province != trainer.home)
@@ -916,13 +1203,21 @@ def _costs(ctx: _Context) -> list[_Cost]:
             province = ctx.events[event_id].province
             link = ctx.instance.travel_link(trainer.home, province)
             if link is not None:
+                message = _(
+                    "trainer {trainer}: return fare {home}-{province} Rp {fare} for event {event}"
+                )
                 costs.append(
                     _Cost(
                         _units(link.fare, unit),
                         link.fare,
                         _ids(s for s in sessions if s.event.id == event_id),
-                        f"trainer '{trainer_id}': return fare {trainer.home}-{province} "
-                        f"Rp {link.fare} for event '{event_id}'",
+                        message.format(
+                            trainer=_quote(trainer_id),
+                            home=trainer.home,
+                            province=province,
+                            fare=link.fare,
+                            event=_quote(event_id),
+                        ),
                     )
                 )
     for event in ctx.instance.events:
@@ -934,8 +1229,12 @@ def _costs(ctx: _Context) -> list[_Cost]:
                     _units(venue.daily_cost, unit) * event.days,
                     venue.daily_cost * event.days,
                     (),
-                    f"event '{event.id}': {event.days} day(s) at venue '{venue.id}', "
-                    f"Rp {venue.daily_cost} a day",
+                    _("event {event}: {days} day(s) at venue {venue}, Rp {cost} a day").format(
+                        event=_quote(event.id),
+                        days=event.days,
+                        venue=_quote(venue.id),
+                        cost=venue.daily_cost,
+                    ),
                 )
             )
     return costs
@@ -948,6 +1247,8 @@ def _s5_cost(ctx: _Context) -> list[_Charge]:
 
 def _s6_method_variety(ctx: _Context) -> list[_Charge]:
     """S6: per group, 1 for each pair of adjacent sessions it attends with the same method."""
+    _ = ctx.gettext
+    message = _("group {group} has method {method} twice in a row: {first} and {second}")
     charges: list[_Charge] = []
     for group_id, attended in _by_group(ctx).items():
         for first, second in itertools.combinations(attended, 2):
@@ -956,8 +1257,12 @@ def _s6_method_variety(ctx: _Context) -> list[_Charge]:
                     _Charge(
                         1,
                         (first.id, second.id),
-                        f"group '{group_id}' has method '{first.method.id}' twice in a row: "
-                        f"{first.id} and {second.id}",
+                        message.format(
+                            group=_quote(group_id),
+                            method=_quote(first.method.id),
+                            first=first.id,
+                            second=second.id,
+                        ),
                     )
                 )
     return charges
@@ -965,6 +1270,10 @@ def _s6_method_variety(ctx: _Context) -> list[_Charge]:
 
 def _s7_participation(ctx: _Context) -> list[_Charge]:
     """S7: per event, the slots with a participatory method below its target."""
+    _ = ctx.gettext
+    message = _(
+        "event {event} has {slots} participatory slot(s) of {total}; the target is {target}"
+    )
     charges: list[_Charge] = []
     offerings = ctx.instance.offerings()
     for event in ctx.instance.events:
@@ -978,8 +1287,7 @@ def _s7_participation(ctx: _Context) -> list[_Charge]:
                 _Charge(
                     target - slots,
                     _ids(participatory),
-                    f"event '{event.id}' has {slots} participatory slot(s) of {total}; "
-                    f"the target is {target}",
+                    message.format(event=_quote(event.id), slots=slots, total=total, target=target),
                 )
             )
     return charges
@@ -987,6 +1295,7 @@ def _s7_participation(ctx: _Context) -> list[_Charge]:
 
 def _s8_trainer_fit(ctx: _Context) -> list[_Charge]:
     """S8: per facilitator, 3 - proficiency, +1 for an avoided date, +1 for an avoided slot."""
+    _ = ctx.gettext
     charges: list[_Charge] = []
     for session in ctx.sessions:
         for trainer in session.trainers:
@@ -996,24 +1305,38 @@ def _s8_trainer_fit(ctx: _Context) -> list[_Charge]:
             proficiency = trainer.topics.get(session.topic.id)
             if proficiency is not None and proficiency < 3:
                 points += 3 - proficiency
-                reasons.append(f"proficiency {proficiency} in '{session.topic.id}'")
+                reasons.append(
+                    _("proficiency {level} in {topic}").format(
+                        level=proficiency, topic=_quote(session.topic.id)
+                    )
+                )
             prefs = trainer.preferences
             if (
                 WEEKDAYS[session.date.weekday()] in prefs.avoid_weekdays
                 or session.date in prefs.avoid_dates
             ):
                 points += 1
-                reasons.append(f"would rather not work on {session.date:%A %Y-%m-%d}")
+                reasons.append(
+                    _("would rather not work on {weekday} {date}").format(
+                        weekday=weekday(session.date, ctx.lang), date=session.date
+                    )
+                )
             avoided = [slot for slot in session.raw.slots if slot in prefs.avoid_slots]
             if avoided:
                 points += 1
-                reasons.append(f"would rather not teach slot {', '.join(str(s) for s in avoided)}")
+                reasons.append(
+                    _("would rather not teach slot {slots}").format(slots=_listed(avoided))
+                )
             if points:
                 charges.append(
                     _Charge(
                         points,
                         (session.id,),
-                        f"trainer '{trainer.id}' in {session.id}: {'; '.join(reasons)}",
+                        _("trainer {trainer} in {session}: {reasons}").format(
+                            trainer=_quote(trainer.id),
+                            session=session.id,
+                            reasons="; ".join(reasons),
+                        ),
                     )
                 )
     return charges
@@ -1021,6 +1344,7 @@ def _s8_trainer_fit(ctx: _Context) -> list[_Charge]:
 
 def _s9_workload_balance(ctx: _Context) -> list[_Charge]:
     """S9: the busiest trainer's slots above `ceil(total load / number of trainers)`."""
+    _ = ctx.gettext
     loads = {
         trainer_id: sum(session.raw.num_slots for session in sessions)
         for trainer_id, sessions in _by_trainer(ctx).items()
@@ -1036,16 +1360,20 @@ def _s9_workload_balance(ctx: _Context) -> list[_Charge]:
         _Charge(
             loads[busiest] - share,
             _ids(_by_trainer(ctx)[busiest]),
-            f"trainer '{busiest}' facilitates {loads[busiest]} slots; the even share is {share}",
+            _("trainer {trainer} facilitates {slots} slots; the even share is {share}").format(
+                trainer=_quote(busiest), slots=loads[busiest], share=share
+            ),
         )
     ]
 
 
 def _s10_partnership(ctx: _Context) -> list[_Charge]:
     """S10: for each session, 1 when none of its facilitators has the partnership role."""
+    _ = ctx.gettext
     role = ctx.instance.policy.partnership_role
+    message = _("session {session} has no {role} facilitator")
     return [
-        _Charge(1, (session.id,), f"session {session.id} has no {role} facilitator")
+        _Charge(1, (session.id,), message.format(session=session.id, role=role))
         for session in ctx.sessions
         if not any(trainer.role == role for trainer in session.trainers)
     ]
@@ -1053,6 +1381,7 @@ def _s10_partnership(ctx: _Context) -> list[_Charge]:
 
 def _s11_comfort(ctx: _Context) -> list[_Charge]:
     """S11: per group, 1 per late slot it attends, and slots a date beyond `max_daily_slots`."""
+    _ = ctx.gettext
     policy = ctx.instance.policy
     charges: list[_Charge] = []
     for group_id, attended in _by_group(ctx).items():
@@ -1068,8 +1397,9 @@ def _s11_comfort(ctx: _Context) -> list[_Charge]:
                     _Charge(
                         len(late),
                         (session.id,),
-                        f"group '{group_id}' has {session.id} in late slot(s) "
-                        f"{', '.join(str(s) for s in late)}",
+                        _("group {group} has {session} in late slot(s) {slots}").format(
+                            group=_quote(group_id), session=session.id, slots=_listed(late)
+                        ),
                     )
                 )
         if policy.max_daily_slots is not None:
@@ -1083,8 +1413,14 @@ def _s11_comfort(ctx: _Context) -> list[_Charge]:
                         _Charge(
                             slots - policy.max_daily_slots,
                             _ids(held),
-                            f"group '{group_id}' has {slots} slots on {date}; "
-                            f"{policy.max_daily_slots} are comfortable",
+                            _(
+                                "group {group} has {slots} slots on {date}; {limit} are comfortable"
+                            ).format(
+                                group=_quote(group_id),
+                                slots=slots,
+                                date=date,
+                                limit=policy.max_daily_slots,
+                            ),
                         )
                     )
     return charges
@@ -1121,9 +1457,12 @@ _SOFT_RULES: dict[SoftId, Callable[[_Context], list[_Charge]]] = {
 }
 
 
-def check(instance: Instance, timetable: Timetable) -> CheckReport:
-    """Judge `timetable` against every rule of docs/CONSTRAINTS.md for `instance`."""
-    ctx = _build_context(instance, timetable)
+def check(instance: Instance, timetable: Timetable, lang: str = "en") -> CheckReport:
+    """Judge `timetable` against every rule of docs/CONSTRAINTS.md for `instance`.
+
+    Messages are in `lang` (`en` or `id`); rule ids, penalties and sessions do not depend on it.
+    """
+    ctx = _build_context(instance, timetable, lang)
     policy = instance.policy
     violations = [violation for rule in _HARD_RULES for violation in rule(ctx)]
     penalties: dict[SoftId, int] = {}

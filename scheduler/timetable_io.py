@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from models import EventPlan, Instance, ScheduledSession, Timetable, working_days
+from scheduler.cells import FORMULA_STARTS, safe_cell
 from scheduler.errors import InputError, describe_validation_error
 
 CSV_COLUMNS = (
@@ -48,6 +49,10 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     os.close(handle)
     try:
         write(Path(temporary))
+        # mkstemp makes the file private; give it the mode any new file of the user gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -76,7 +81,8 @@ def timetable_csv(timetable: Timetable) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in timetable.sessions:
         writer.writerow(
-            [
+            safe_cell(value)
+            for value in [
                 s.id,
                 s.event,
                 s.topic,
@@ -162,7 +168,11 @@ def _timetable_from_csv(path: Path, text: str, instance: Instance) -> Timetable:
 
 def _session_from_row(path: Path, number: int, row: dict[str, Any]) -> ScheduledSession:
     def cell(column: str) -> str:
-        return str(row.get(column) or "").strip()
+        text = str(row.get(column) or "").strip()
+        # Undo `safe_cell`: a quote that only kept a spreadsheet from running the text.
+        if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+            return text[1:]
+        return text
 
     try:
         trainers = []
