@@ -1,4 +1,5 @@
-"""Read an instance file (YAML or JSON) into a validated `Instance`."""
+"""Read an instance file (YAML, JSON, Excel workbook, ITC2007) into a validated `Instance`,
+and write one back (YAML, JSON, Excel workbook)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pydantic import ValidationError
 
 from models import Instance
 from scheduler.errors import InputError, describe_validation_error
+from scheduler.timetable_io import write_text_atomically
 
-INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".ctt")
+INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".ctt")
+WRITABLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
 def read_structured(path: Path) -> Any:
@@ -53,14 +56,64 @@ def instance_from_data(data: Any, source: str) -> Instance:
 
 
 def load_instance(path: str | Path) -> Instance:
-    """Load and validate an instance from a YAML, JSON or ITC2007 `.ctt` file."""
+    """Load and validate an instance from a YAML, JSON, Excel `.xlsx` or ITC2007 `.ctt` file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".ctt":
         from scheduler.itc2007 import load_ctt  # the ITC2007 reader builds on this module
 
         return load_ctt(path)
+    if suffix == ".xlsx":
+        from scheduler.workbook import read_workbook  # pandas loads only when needed
+
+        return read_workbook(path)
     if suffix in INSTANCE_SUFFIXES:
         return instance_from_data(read_structured(path), str(path))
     known = ", ".join(INSTANCE_SUFFIXES)
     raise InputError(f"{path}: unknown kind of file '{suffix}' (expected one of {known})")
+
+
+def instance_data(instance: Instance) -> dict[str, Any]:
+    """The plain data of an instance file: values that differ from the defaults, sets sorted."""
+    data = instance.model_dump(mode="json", exclude_defaults=True)
+    _sort_sets(data)
+    return data
+
+
+def _sort_sets(node: Any) -> None:
+    """Sort the lists that hold sets (facilities), so that the same instance dumps the same."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "facilities" and isinstance(value, list):
+                value.sort()
+            else:
+                _sort_sets(value)
+    elif isinstance(node, list):
+        for item in node:
+            _sort_sets(item)
+
+
+def save_instance(path: str | Path, instance: Instance, lang: str = "en") -> None:
+    """Write `instance` as YAML, JSON or an Excel workbook (by the suffix), whole or not at all.
+
+    `lang` is the language of a workbook's instruction sheet.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from scheduler.workbook import write_workbook
+
+        write_workbook(path, instance, lang)
+    elif suffix == ".json":
+        text = json.dumps(instance_data(instance), indent=2, ensure_ascii=False)
+        write_text_atomically(path, text + "\n")
+    elif suffix in (".yaml", ".yml"):
+        data = instance_data(instance)
+        write_text_atomically(
+            path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        )
+    else:
+        known = ", ".join(WRITABLE_SUFFIXES)
+        raise InputError(
+            f"{path}: cannot write an instance as '{suffix}' (expected one of {known})"
+        )

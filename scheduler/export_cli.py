@@ -1,0 +1,72 @@
+"""`tot export`: timetables as spreadsheets, calendars and web pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scheduler.checker import check
+from scheduler.cli import LangOption, _fail, _guard, _language, app
+from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
+from scheduler.i18n import texts
+from scheduler.loader import load_instance
+from scheduler.timetable_io import WRITERS, read_timetable, write_timetable
+
+__all__ = ["app", "export_command"]
+
+
+@app.command("export")
+def export_command(
+    instance_path: Annotated[
+        Path, typer.Argument(metavar="INSTANCE", help="Instance file (.yaml, .yml, .json, .xlsx).")
+    ],
+    timetable_path: Annotated[
+        Path, typer.Argument(metavar="TIMETABLE", help="Timetable of INSTANCE (.json or .csv).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write: .xlsx (workbook), .html (web page), .ics (calendar), .csv or "
+            ".json; a folder (no suffix, or ending in '/') gets one .ics per trainer.",
+        ),
+    ],
+    trainer: Annotated[
+        str | None,
+        typer.Option("--trainer", help="With a .ics file or a folder: that trainer's calendar."),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write TIMETABLE of INSTANCE as a workbook, a web page, calendars, CSV or JSON."""
+    console = Console(highlight=False)
+    folder = is_folder(out)
+    suffix = out.suffix.lower()
+    writable = [*WRITERS, *EXPORT_SUFFIXES]
+    if not folder and suffix not in writable:
+        _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {', '.join(writable)})")
+    instance = _guard(lambda: load_instance(instance_path))
+    language = _language(lang, instance)
+    _ = texts(language, "exports").gettext
+    timetable = _guard(lambda: read_timetable(timetable_path, instance))
+    report = check(instance, timetable, lang=language)
+    if suffix in WRITERS and not folder:
+        if trainer is not None:
+            _fail(
+                _("{path}: --trainer is for calendars only (a .ics file or a folder)").format(
+                    path=out
+                )
+            )
+        _guard(lambda: write_timetable(out, timetable))
+    else:
+        _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
+    if not report.feasible:
+        Console(stderr=True, highlight=False).print(
+            _("Warning: the timetable breaks {count} hard rule(s); `tot check` lists them.")
+            .format(count=len(report.violations)),
+            markup=False,
+        )  # fmt: skip
+    console.print(_("Timetable written to {path}").format(path=out), markup=False)

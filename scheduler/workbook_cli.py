@@ -1,0 +1,83 @@
+"""`tot template` and `tot convert`: instances as Excel workbooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from scheduler.cli import LangOption, _fail, _guard, _language, app
+from scheduler.i18n import LANGUAGES, resolve, texts
+from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
+from scheduler.workbook import write_template
+
+__all__ = ["app"]
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", "-f", help="Replace the target file if it exists.")
+]
+
+
+def _refuse_to_replace(target: Path, force: bool, lang: str) -> None:
+    """A planner's filled-in workbook is not overwritten by accident."""
+    if target.exists() and not force:
+        _ = texts(lang, "workbook").gettext
+        _fail(_("{path}: already exists (add --force to replace it)").format(path=target))
+
+
+def _write(target: Path, write: Callable[[], None]) -> None:
+    """Run `write`; bad input and a file that cannot be written exit with status 2."""
+    try:
+        _guard(write)
+    except OSError as exc:
+        _fail(f"{target}: cannot be written ({exc.strerror or exc})")
+
+
+@app.command("template")
+def template_command(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="The workbook to write (.xlsx).")],
+    lang: LangOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Write an Excel workbook to fill in: headers, instructions and example rows."""
+    if lang is not None and lang not in LANGUAGES:
+        _fail(f"--lang: '{lang}' is not one of {', '.join(LANGUAGES)}")
+    language = resolve(lang, None)
+    _ = texts(language, "workbook").gettext
+    if path.suffix.lower() != ".xlsx":
+        _fail(f"{path}: a template is an Excel workbook; name it .xlsx")
+    _refuse_to_replace(path, force, language)
+    _write(path, lambda: write_template(path, language))
+    Console(highlight=False, soft_wrap=True).print(
+        _("Template written to {path}: fill it in, then run tot solve {path}").format(path=path)
+    )
+
+
+@app.command("convert")
+def convert_command(
+    source: Annotated[
+        Path,
+        typer.Argument(metavar="SOURCE", help="Instance to read (.yaml, .yml, .json, .xlsx)."),
+    ],
+    target: Annotated[
+        Path,
+        typer.Argument(metavar="TARGET", help="Instance to write (.xlsx, .yaml, .yml, .json)."),
+    ],
+    lang: LangOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Convert an instance between YAML/JSON and an Excel workbook, by the file extensions."""
+    if target.suffix.lower() not in WRITABLE_SUFFIXES:
+        known = ", ".join(WRITABLE_SUFFIXES)
+        _fail(f"{target}: cannot write an instance as '{target.suffix}' (expected one of {known})")
+    instance = _guard(lambda: load_instance(source))
+    language = _language(lang, instance)
+    _ = texts(language, "workbook").gettext
+    _refuse_to_replace(target, force, language)
+    _write(target, lambda: save_instance(target, instance, language))
+    Console(highlight=False, soft_wrap=True).print(
+        _("Converted {source} to {target}").format(source=source, target=target)
+    )
