@@ -139,6 +139,35 @@ class SlotRef(Frozen):
     slot: PositiveInt
 
 
+class Pin(Frozen):
+    """A session fixed in advance (hard, H5): its start, its room, or some of its facilitators.
+
+    With `day` and `slot`, one session of the offering starts there and the room and trainers
+    apply to that session; without them, they apply to every session of the offering.
+    """
+
+    offering: str = Field(
+        description="The offering, as session ids name it without the number: "
+        "`event/topic/audience`, e.g. `tot-ntt/sti-hiv/all`."
+    )
+    day: PositiveInt | None = Field(default=None, description="Day of the event, 1 = its first.")
+    slot: PositiveInt | None = Field(default=None, description="First slot, 1 = the first.")
+    room: Id | None = None
+    trainers: tuple[Id, ...] = Field(
+        default=(), description="Trainers who must be among the session's facilitators."
+    )
+
+    @model_validator(mode="after")
+    def _something_pinned(self) -> Pin:
+        if (self.day is None) != (self.slot is None):
+            raise ValueError("day and slot are given together or not at all")
+        if self.day is None and self.room is None and not self.trainers:
+            raise ValueError("a pin needs a day and slot, a room or trainers")
+        if len(set(self.trainers)) != len(self.trainers):
+            raise ValueError("trainers: a trainer is listed twice")
+        return self
+
+
 DayRule = Literal["any", "first", "last", "not-first", "not-last"]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from models.calendar import supported_country, working_days
 from models.common import Frozen
@@ -15,6 +15,7 @@ from models.entities import (
     Event,
     Group,
     Method,
+    Pin,
     Policy,
     Province,
     Room,
@@ -72,14 +73,19 @@ class Instance(Frozen):
     events: tuple[Event, ...] = Field(min_length=1)
     travel: tuple[TravelLink, ...] = ()
     policy: Policy = Policy()
+    pins: tuple[Pin, ...] = Field(
+        default=(), description="Sessions fixed in advance: start, room or facilitators (H5)."
+    )
 
     @model_validator(mode="after")
-    def _whole(self) -> Instance:
+    def _whole(self, info: ValidationInfo) -> Instance:
         _check_unique(self)
         _check_references(self)
         _check_curricula(self)
-        _check_staffing(self)
-        _check_calendars(self)
+        _check_pins(self)
+        if not (info.context or {}).get(LENIENT_KEY, False):
+            _check_staffing(self)
+            _check_calendars(self)
         return self
 
     # Lookups, built after validation so that every reference resolves.
@@ -140,6 +146,16 @@ class Instance(Frozen):
                         )
                     )
         return result
+
+
+LENIENT_KEY = "skip_feasibility_checks"
+LENIENT: dict[str, bool] = {LENIENT_KEY: True}
+"""Validation context that keeps the structural checks but skips staffing and calendars.
+
+`Instance.model_validate(data, context=LENIENT)` accepts an instance that is well formed but
+cannot be scheduled (a position nobody can fill, a window too short), so that the diagnosis
+can explain why in planners' words instead of stopping at the first such fact.
+"""
 
 
 def _audience_label(audience: tuple[str, ...], event_groups: tuple[str, ...]) -> str:
@@ -284,6 +300,47 @@ def _check_curricula(instance: Instance) -> None:
                         f"day {ref.day} slot {ref.slot} is outside event '{event.id}' "
                         f"({event.days} days of {len(event.slots)} slots)",
                     )  # fmt: skip
+
+
+def _check_pins(instance: Instance) -> None:
+    offerings = {f"{o.event}/{o.topic}/{o.audience}": o for o in instance.offerings()}
+    rooms = instance.rooms()
+    trainers = {trainer.id for trainer in instance.trainers}
+    starts: dict[str, set[tuple[int, int]]] = {}
+    for pin in instance.pins:
+        offering = offerings.get(pin.offering)
+        if offering is None:
+            raise InstanceError(
+                "pin", pin.offering, "offering",
+                "no offering of the instance has this id (event/topic/audience)",
+            )  # fmt: skip
+        event = instance.event(offering.event)
+        if pin.day is not None and pin.slot is not None:
+            last_slot = pin.slot + offering.num_slots - 1
+            if pin.day > event.days or last_slot > len(event.slots):
+                raise InstanceError(
+                    "pin", pin.offering, "day",
+                    f"{offering.num_slots} slot(s) from day {pin.day} slot {pin.slot} leave "
+                    f"event '{event.id}' ({event.days} days of {len(event.slots)} slots)",
+                )  # fmt: skip
+            starts.setdefault(pin.offering, set()).add((pin.day, pin.slot))
+            if len(starts[pin.offering]) > offering.num_sessions:
+                raise InstanceError(
+                    "pin", pin.offering, "day",
+                    f"pins start {len(starts[pin.offering])} sessions; "
+                    f"the offering has {offering.num_sessions}",
+                )  # fmt: skip
+        if pin.room is not None:
+            if pin.room not in rooms:
+                raise InstanceError(
+                    "pin", pin.offering, "room", f"room '{pin.room}' is not defined"
+                )
+            if rooms[pin.room][0].id not in event.venues:
+                raise InstanceError(
+                    "pin", pin.offering, "room",
+                    f"room '{pin.room}' is not in a venue of event '{event.id}'",
+                )  # fmt: skip
+        _known(trainers, pin.trainers, "pin", pin.offering, "trainers", "trainer")
 
 
 def _check_staffing(instance: Instance) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -16,6 +17,8 @@ from rich.console import Console
 from models import Instance, Timetable
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
+from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
+from scheduler.i18n import LANGUAGES, resolve, texts
 from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
 from scheduler.loader import load_instance
 from scheduler.report import render_penalties, render_timetable, render_ud2, render_violations
@@ -35,6 +38,14 @@ app = typer.Typer(
 )
 
 EXIT_FOUND, EXIT_NONE, EXIT_BAD_INPUT = 0, 1, 2
+EXPLAIN_SECONDS = 30.0
+"""How long `tot solve` may spend explaining a proven infeasibility."""
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of the output: en or id (default: the instance's, else en)."
+    ),
+]
 _T = TypeVar("_T")
 
 
@@ -54,27 +65,32 @@ def _guard(action: Callable[[], _T]) -> _T:
 class _ProgressPrinter:
     """Prints the best objective, bound and elapsed time, at most twice a second."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, lang: str) -> None:
         self.console = console
         self.last = -1.0
+        self._ = texts(lang, "cli").gettext
 
     def __call__(self, progress: Progress) -> None:
         if progress.elapsed - self.last < 0.5 and self.last >= 0:
             return
         self.last = progress.elapsed
-        level = f"level {progress.level}/{progress.num_levels}  " if progress.num_levels > 1 else ""
+        _ = self._
+        level = ""
+        if progress.num_levels > 1:
+            level = _("level {level}/{levels}").format(
+                level=progress.level, levels=progress.num_levels
+            )
+            level += "  "
         gap = ""
-        if progress.objective:
+        if progress.objective and math.isfinite(progress.bound):
             share = max(0.0, progress.objective - progress.bound) / abs(progress.objective)
-            gap = f"  gap {100 * share:5.1f}%"
-        self.console.print(
-            f"{progress.elapsed:7.1f}s  {level}best {progress.objective:g}  "
-            f"bound {progress.bound:g}{gap}",
-            highlight=False,
-        )
+            gap = "  " + _("gap {gap}").format(gap=f"{100 * share:5.1f}%")
+        bound = f"{progress.bound:g}" if math.isfinite(progress.bound) else "-"
+        line = _("best {best}  bound {bound}").format(best=f"{progress.objective:g}", bound=bound)
+        self.console.print(f"{progress.elapsed:7.1f}s  {level}{line}{gap}", highlight=False)
 
 
-def _solve_interruptibly(run: Callable[[StopHandle], Result]) -> Result:
+def _solve_interruptibly(run: Callable[[StopHandle], Result], lang: str = "en") -> Result:
     """Solve in a worker thread so that Ctrl-C stops the search and keeps the best found."""
     stop = StopHandle()
     outcome: dict[str, Result | BaseException] = {}
@@ -94,7 +110,8 @@ def _solve_interruptibly(run: Callable[[StopHandle], Result]) -> Result:
         try:
             done.wait(0.2)
         except KeyboardInterrupt:
-            Console(stderr=True).print("Stopping: keeping the best timetable found so far ...")
+            _ = texts(lang, "cli").gettext
+            Console(stderr=True).print(_("Stopping: keeping the best timetable found so far ..."))
             stop.stop()
     error = outcome.get("error")
     if isinstance(error, BaseException):
@@ -107,7 +124,8 @@ def _solve_interruptibly(run: Callable[[StopHandle], Result]) -> Result:
 @app.command("solve")
 def solve_command(
     instance_path: Annotated[
-        Path, typer.Argument(metavar="INSTANCE", help="Instance file (.yaml, .yml, .json).")
+        Path,
+        typer.Argument(metavar="INSTANCE", help="Instance file (.yaml, .yml, .json, .xlsx, .ctt)."),
     ],
     time_limit: Annotated[
         float | None,
@@ -134,29 +152,31 @@ def solve_command(
         typer.Option(
             "--out",
             "-o",
-            help="Write the timetable: .json (complete), .csv (one row per session), or .sol "
-            "(the ITC2007 solution format, for .ctt instances).",
+            help="Write the timetable: .json (complete), .csv (one row per session), .xlsx "
+            "(grids per event, trainer and venue), .html (a page to print), .ics (calendar), a "
+            "folder (one .ics per trainer), or .sol (ITC2007, for .ctt instances).",
         ),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress lines and no grid.")
     ] = False,
     log: Annotated[bool, typer.Option("--log", help="Show CP-SAT's own search log.")] = False,
+    lang: LangOption = None,
+    trainer: Annotated[
+        str | None, typer.Option("--trainer", help="With --out x.ics: that trainer's calendar.")
+    ] = None,
 ) -> None:
     """Find an optimised timetable for INSTANCE and print it."""
     console = Console(highlight=False)
     progress_console = Console(stderr=True, highlight=False)
     itc = instance_path.suffix.lower() == ".ctt"
-    writable = [*WRITERS, ".sol"] if itc else list(WRITERS)
-    if out is not None and out.suffix.lower() not in writable:
-        hint = " (.sol needs a .ctt instance)" if out.suffix.lower() == ".sol" else ""
-        expected = ", ".join(writable)
-        _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {expected}){hint}")
-    if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
-        _fail(f"{out}: folder '{out.parent}' does not exist")
+    check_output_path(out, itc)
     instance = _guard(lambda: load_instance(instance_path))
+    language = _language(lang, instance)
+    _check_trainer_option(trainer, out, instance)
+    _ = texts(language, "cli").gettext
     started = time.perf_counter()
-    progress = None if quiet else _ProgressPrinter(progress_console)
+    progress = None if quiet else _ProgressPrinter(progress_console, language)
     result = _solve_interruptibly(
         lambda stop: solve(
             instance,
@@ -167,51 +187,129 @@ def solve_command(
             progress=progress,
             stop=stop,
             log=log,
-        )
+        ),
+        language,
     )
     if result.timetable is None:
         if result.proven_infeasible:
+            seconds = f"{time.perf_counter() - started:.1f}"
+            from scheduler.explain_cli import print_explanation
+
+            print_explanation(console, instance, language, time_limit=EXPLAIN_SECONDS)
             _fail(
-                f"No timetable exists: the rules cannot all be met (proven in "
-                f"{time.perf_counter() - started:.1f}s).",
+                _(
+                    "No timetable exists: the rules cannot all be met (proven in {seconds}s)."
+                ).format(seconds=seconds),
                 EXIT_NONE,
             )
-        reason = "the search was stopped" if result.stopped else "time ran out"
-        _fail(f"No timetable found: {reason} before a first timetable was found.", EXIT_NONE)
+        if result.stopped:
+            _fail(_("No timetable found: the search was stopped before a first timetable."), 1)
+        _fail(_("No timetable found: time ran out before a first timetable was found."), 1)
     timetable = result.timetable
-    report = check(instance, timetable)
+    report = check(instance, timetable, lang=language)
     if itc:
         ctt = _guard(lambda: read_ctt(instance_path))
         lines = solution_lines(timetable)
         render_ud2(console, score_solution(ctt, parse_sol("\n".join(lines), ctt)))
     elif not quiet:
-        render_timetable(console, instance, timetable)
+        render_timetable(console, instance, timetable, language)
     render_penalties(
         console, result.penalties, {s: instance.policy.weights.of(s) for s in result.penalties},
-        result.objective or 0, report.cost_idr,
+        result.objective or 0, report.cost_idr, language,
     )  # fmt: skip
-    console.print(result.summary())
+    console.print(_summary(result, language))
     if not report.feasible or report.total != result.objective:
-        render_violations(console, [(v.rule, v.message) for v in report.violations])
+        render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(
-            f"internal error: the checker disagrees with the solver "
-            f"(checker total {report.total}, solver {result.objective})",
+            _("internal error: the checker disagrees with the solver (checker {checker}, solver "
+              "{solver})").format(checker=report.total, solver=result.objective),
             EXIT_NONE,
-        )
+        )  # fmt: skip
     if out is not None:
-        if out.suffix.lower() == ".sol":
-            _guard(lambda: write_text_atomically(out, "\n".join(solution_lines(timetable)) + "\n"))
-        else:
-            _guard(lambda: write_timetable(out, timetable))
-        console.print(f"Timetable written to {out}")
+        write_output(console, out, instance, timetable, report, language, trainer)
+
+
+def _check_trainer_option(trainer: str | None, out: Path | None, instance: Instance) -> None:
+    """`--trainer` asks for one calendar: an .ics output and a trainer of the instance."""
+    if trainer is None:
+        return
+    if out is None or out.suffix.lower() != ".ics":
+        _fail(f"--trainer {trainer}: only an .ics output is one trainer's calendar")
+    if trainer not in {t.id for t in instance.trainers}:
+        _fail(f"--trainer: trainer '{trainer}' is not defined in {instance.name}")
+
+
+def check_output_path(out: Path | None, itc: bool = False) -> None:
+    """Exit 2 before any search when `--out` names a format or folder that cannot be written."""
+    if out is None:
+        return
+    writable = [*WRITERS, *EXPORT_SUFFIXES, *([".sol"] if itc else [])]
+    if not is_folder(out) and out.suffix.lower() not in writable:
+        hint = " (.sol needs a .ctt instance)" if out.suffix.lower() == ".sol" else ""
+        expected = ", ".join(writable)
+        _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {expected}){hint}")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        _fail(f"{out}: folder '{out.parent}' does not exist")
+
+
+def write_output(
+    console: Console,
+    out: Path,
+    instance: Instance,
+    timetable: Timetable,
+    report: CheckReport,
+    language: str,
+    trainer: str | None = None,
+) -> None:
+    """Write `timetable` in the form `out` names (see `check_output_path`), whole or not at all."""
+    suffix = out.suffix.lower()
+    if suffix == ".sol":
+        text = "\n".join(solution_lines(timetable)) + "\n"
+        _guard(lambda: write_text_atomically(out, text))
+    elif suffix in WRITERS and not is_folder(out):
+        _guard(lambda: write_timetable(out, timetable))
+    else:
+        _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
+    _ = texts(language, "cli").gettext
+    console.print(_("Timetable written to {path}").format(path=out))
+
+
+def _language(lang: str | None, instance: Instance) -> str:
+    """The output language: --lang, else the instance's, else English; bad --lang exits 2."""
+    if lang is not None and lang not in LANGUAGES:
+        _fail(f"--lang: '{lang}' is not one of {', '.join(LANGUAGES)}")
+    return resolve(lang, instance.language)
+
+
+def _summary(result: Result, lang: str) -> str:
+    """One line: status, objective, bound, gap and times, in `lang`."""
+    _ = texts(lang, "cli").gettext
+    status = {
+        "OPTIMAL": _("optimal (proven)"),
+        "FEASIBLE": _("feasible, not proven optimal"),
+    }.get(result.status, result.status)
+    parts = [status]
+    if result.objective is not None:
+        parts.append(_("objective {value}").format(value=result.objective))
+    if result.bound is not None:
+        parts.append(_("bound {value}").format(value=f"{result.bound:g}"))
+    if result.gap is not None:
+        parts.append(_("gap {value}").format(value=f"{100 * result.gap:.2f}%"))
+    if result.time_to_first is not None:
+        parts.append(_("first after {seconds}s").format(seconds=f"{result.time_to_first:.2f}"))
+    parts.append(_("{seconds}s in all").format(seconds=f"{result.runtime:.2f}"))
+    if result.stopped:
+        parts.append(_("stopped by the user"))
+    return ", ".join(parts)
 
 
 @app.command("check")
 def check_command(
     instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="Instance file.")],
     timetable_path: Annotated[
-        Path, typer.Argument(metavar="TIMETABLE", help="Timetable (.json or .csv).")
+        Path, typer.Argument(metavar="TIMETABLE", help="Timetable (.json or .csv; .sol for .ctt).")
     ],
+    lang: LangOption = None,
 ) -> None:
     """Check TIMETABLE against INSTANCE: every violation and the penalty per rule."""
     console = Console(highlight=False)
@@ -219,8 +317,9 @@ def check_command(
         raise typer.Exit(_check_itc(console, instance_path, timetable_path))
     instance = _guard(lambda: load_instance(instance_path))
     timetable = _guard(lambda: read_timetable(timetable_path, instance))
-    report = check(instance, timetable)
-    _print_check(console, instance, report)
+    language = _language(lang, instance)
+    report = check(instance, timetable, lang=language)
+    _print_check(console, instance, report, language)
     raise typer.Exit(EXIT_FOUND if report.feasible else EXIT_NONE)
 
 
@@ -235,17 +334,22 @@ def _check_itc(console: Console, instance_path: Path, solution_path: Path) -> in
     return EXIT_FOUND if score.violations == 0 else EXIT_NONE
 
 
-def _print_check(console: Console, instance: Instance, report: CheckReport) -> None:
-    render_violations(console, [(v.rule, v.message) for v in report.violations])
+def _print_check(console: Console, instance: Instance, report: CheckReport, lang: str) -> None:
+    _ = texts(lang, "cli").gettext
+    render_violations(console, [(v.rule, v.message) for v in report.violations], lang)
     weights = {s: instance.policy.weights.of(s) for s in report.penalties}
     if instance.policy.room_capacity == "hard":
         weights["S1"] = 0
-    render_penalties(console, report.penalties, weights, report.total, report.cost_idr)
+    render_penalties(console, report.penalties, weights, report.total, report.cost_idr, lang)
     if report.feasible:
-        console.print("Feasible: no hard rule is broken.")
+        console.print(_("Feasible: no hard rule is broken."))
     else:
         counts = ", ".join(f"{rule} {n}" for rule, n in report.violations_by_rule().items())
-        console.print(f"Infeasible: {len(report.violations)} violation(s) ({counts}).")
+        console.print(
+            _("Infeasible: {count} violation(s) ({counts}).").format(
+                count=len(report.violations), counts=counts
+            )
+        )
 
 
 @app.command("schema")
@@ -264,5 +368,16 @@ def main() -> None:
     app()
 
 
+# Commands of other areas register themselves on `app` when imported.
+from scheduler import explain_cli as _explain_cli  # noqa: E402
+from scheduler import export_cli as _export_cli  # noqa: E402
+from scheduler import scenario_cli as _scenario_cli  # noqa: E402
+from scheduler import workbook_cli as _workbook_cli  # noqa: E402
+
+_REGISTERED = (_export_cli, _workbook_cli, _scenario_cli, _explain_cli)
+
 if __name__ == "__main__":
-    main()
+    # Run the commands registered on `scheduler.cli.app`, not on this `__main__` copy.
+    from scheduler.cli import main as registered_main
+
+    registered_main()

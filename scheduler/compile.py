@@ -146,6 +146,16 @@ class MethodData:
     facilities: frozenset[str]
 
 
+@dataclass(frozen=True)
+class PinData:
+    """A pin in indices: its offering, start period (or None), room (or None) and trainers."""
+
+    offering: int
+    period: int | None
+    room: int | None
+    trainers: tuple[int, ...]
+
+
 @dataclass
 class Problem:
     """The instance as integer-indexed arrays: what the CP-SAT model is built from."""
@@ -177,6 +187,11 @@ class Problem:
     """(trainer, event, day) -> block starts under which that day is one the trainer avoids (S8)."""
     prerequisites: list[tuple[int, int]]
     """(prerequisite offering, offering) pairs that share a group in one event (H9)."""
+    relaxed: bool = False
+    """Days on which rooms or trainers are closed are kept as candidates (H5 then forbids
+    them by constraints): the form an explanation needs, where H5 may be switched off."""
+    pins: list[PinData] = field(default_factory=list)
+    """Sessions fixed in advance (`Instance.pins`), in indices (H5)."""
 
     def weight(self, soft_id: SoftId) -> int:
         return self.weights.get(soft_id, 0)
@@ -186,8 +201,11 @@ class Problem:
         return self.weight(soft_id) > 0 or soft_id in self.hard_soft
 
 
-def compile_instance(instance: Instance) -> Problem:
-    """Index the instance and prune every candidate that a hard rule forbids on its own."""
+def compile_instance(instance: Instance, relaxed: bool = False) -> Problem:
+    """Index the instance and prune every candidate that a hard rule forbids on its own.
+
+    `relaxed` keeps the days closed by availability (see `Problem.relaxed`).
+    """
     province_idx = {p.id: i for i, p in enumerate(instance.provinces)}
     method_idx = {m.id: i for i, m in enumerate(instance.methods)}
     group_idx = {g.id: i for i, g in enumerate(instance.groups)}
@@ -339,7 +357,10 @@ def compile_instance(instance: Instance) -> Problem:
             needs=needs,
         )
         unavailable = {(u.day - 1, u.slot - 1) for u in topic.unavailable}
-        _candidate_starts(data, ev, topic.days, unavailable, room_closed, trainer_closed)
+        if relaxed:
+            _candidate_starts(data, ev, topic.days, unavailable, {}, {})
+        else:
+            _candidate_starts(data, ev, topic.days, unavailable, room_closed, trainer_closed)
         offerings.append(data)
         ev.offerings.append(data.idx)
 
@@ -383,7 +404,37 @@ def compile_instance(instance: Instance) -> Problem:
         trainer_closed=trainer_closed,
         avoided=avoided,
         prerequisites=prerequisites,
+        relaxed=relaxed,
+        pins=_pins(instance, offerings, events, rooms, trainers),
     )
+
+
+def _pins(
+    instance: Instance,
+    offerings: list[OfferingData],
+    events: list[EventData],
+    rooms: list[RoomData],
+    trainers: list[TrainerData],
+) -> list[PinData]:
+    """The instance's pins in indices; the instance has checked that every id resolves."""
+    offering_idx = {k.id: k.idx for k in offerings}
+    room_idx = {r.id: r.idx for r in rooms}
+    trainer_idx = {t.id: t.idx for t in trainers}
+    pins: list[PinData] = []
+    for pin in instance.pins:
+        k = offerings[offering_idx[pin.offering]]
+        period = None
+        if pin.day is not None and pin.slot is not None:
+            period = (pin.day - 1) * events[k.event].num_slots + pin.slot - 1
+        pins.append(
+            PinData(
+                offering=k.idx,
+                period=period,
+                room=None if pin.room is None else room_idx[pin.room],
+                trainers=tuple(trainer_idx[t] for t in pin.trainers),
+            )
+        )
+    return pins
 
 
 def _venue_open(venue: Venue, day: dt.date) -> bool:
@@ -426,14 +477,18 @@ def _candidate_starts(
     position has enough trainers available on it under some block start.
     """
     all_starts = frozenset(range(event.num_starts))
+    never: frozenset[int] = frozenset()
     for day in range(event.num_days):
         if not _day_allowed(day_rule, day, event.num_days):
             continue
-        if all(room_closed[r, event.idx, day] == all_starts for r in offering.rooms):
+        if all(room_closed.get((r, event.idx, day), never) == all_starts for r in offering.rooms):
             continue
         if any(
             all(
-                sum(start not in trainer_closed[t, event.idx, day] for t in need.trainers)
+                sum(
+                    start not in trainer_closed.get((t, event.idx, day), never)
+                    for t in need.trainers
+                )
                 < need.count
                 for start in all_starts
             )

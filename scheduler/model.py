@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -28,6 +29,8 @@ BoolLit: TypeAlias = Any
 """A CP-SAT Boolean literal: a Boolean variable or its negation (the API is used untyped)."""
 Expr: TypeAlias = Any
 """A CP-SAT linear expression, or a plain integer."""
+Guard: TypeAlias = tuple[str, str, str]
+"""A family of constraints that an explanation may switch off: (rule id, entity kind, id)."""
 
 
 @dataclass
@@ -60,7 +63,64 @@ class TimetableModel:
     penalties: dict[SoftId, Expr] = field(default_factory=dict)
     rooms_aggregated: bool = False
     """Rooms left out: only nested capacity counts per period (see `rooms_are_nested`)."""
+    guarding: bool = False
+    """Whether each hard rule's constraints per entity hang on a literal of `guards`."""
+    guards: dict[Guard, BoolLit] = field(default_factory=dict)
+    """(rule, kind, entity id) -> the literal that switches those constraints on."""
     _cache: dict[str, object] = field(default_factory=dict)
+    _structural: set[int] = field(default_factory=set)
+    _guarded: Guard | None = None
+
+    @contextmanager
+    def guard(self, rule: str, kind: str, entity: str) -> Iterator[None]:
+        """Constraints added inside hold only when the guard literal of (rule, kind, entity) does.
+
+        A no-op unless `guarding`. Definitions made inside (`unguarded`) are left alone, and a
+        guard inside a guard keeps the outer one.
+        """
+        if not self.guarding or self._guarded is not None:
+            yield
+            return
+        key = (rule, kind, entity)
+        first = len(self.model.proto.constraints)
+        self._guarded = key
+        try:
+            yield
+        finally:
+            self._guarded = None
+        constraints = self.model.proto.constraints
+        indices = [i for i in range(first, len(constraints)) if i not in self._structural]
+        if not indices:
+            return
+        if key not in self.guards:
+            self.guards[key] = self.model.new_bool_var("guard_" + "_".join(key))
+        literal = self.guards[key].index
+        for i in indices:
+            constraints[i].enforcement_literal.append(literal)
+
+    @contextmanager
+    def unguarded(self) -> Iterator[None]:
+        """Constraints added inside define helper literals: no guard ever applies to them."""
+        first = len(self.model.proto.constraints)
+        try:
+            yield
+        finally:
+            if self.guarding:
+                self._structural.update(range(first, len(self.model.proto.constraints)))
+
+    def at_most_one(self, lits: list[BoolLit]) -> None:
+        """At most one of `lits`; a linear form when guarding (enforceable by a literal)."""
+        if self.guarding:
+            self.model.add(sum(lits) <= 1)
+        else:
+            self.model.add_at_most_one(lits)
+
+    def exactly_one(self, lits: list[BoolLit]) -> None:
+        """Exactly one of `lits`; a linear form when guarding (enforceable by a literal)."""
+        if self.guarding:
+            self.model.add(sum(lits) == 1)
+        else:
+            self.model.add_exactly_one(lits)
 
     def objective(self, soft_ids: Iterable[SoftId] | None = None) -> Expr:
         """Weighted sum of the penalties of `soft_ids` (default: all weighted ids)."""
@@ -156,14 +216,19 @@ class TimetableModel:
         if key not in table:
             var = self.model.new_bool_var("_".join(str(part) for part in key))
             by_offering: dict[int, list[BoolLit]] = defaultdict(list)
-            for k, _period, lit in items:
-                self.model.add_implication(lit, var)
-                by_offering[k.idx].append(lit)
-            self.model.add(sum(k.length * lit for k, _p, lit in items) <= capacity * var)
-            for k_idx, lits in by_offering.items():
-                bound = most_sessions(self.problem.offerings[k_idx])
-                if len(lits) > 1 and bound < len(lits):
-                    self.model.add(sum(lits) <= bound * var)
+            with self.unguarded():
+                for k, _period, lit in items:
+                    self.model.add_implication(lit, var)
+                    by_offering[k.idx].append(lit)
+                if self.guarding:
+                    # The aggregated forms hold only under H3/H4, which may be switched off.
+                    by_offering.clear()
+                    capacity = sum(k.length for k, _p, _l in items)
+                self.model.add(sum(k.length * lit for k, _p, lit in items) <= capacity * var)
+                for k_idx, lits in by_offering.items():
+                    bound = most_sessions(self.problem.offerings[k_idx])
+                    if len(lits) > 1 and bound < len(lits):
+                        self.model.add(sum(lits) <= bound * var)
             table[key] = var
         result: BoolLit = table[key]
         return result
@@ -214,23 +279,33 @@ def rooms_are_nested(problem: Problem) -> bool:
     return True
 
 
-def build_model(problem: Problem, rooms_aggregated: bool = False) -> TimetableModel:
+def build_model(
+    problem: Problem, rooms_aggregated: bool = False, guarding: bool = False
+) -> TimetableModel:
     """Make the variables, then the hard rules H1-H13, then the penalties of the soft rules.
 
     With `rooms_aggregated` (only for `rooms_are_nested` problems) no room is chosen: each
     period holds at most as many sessions of each size as there are rooms that large, so a
     room assignment without capacity penalties exists; S1 and S4 are then left out. Used
     as the first phase of a time-then-rooms search.
+
+    With `guarding` each hard rule's constraints on one entity (H3 for a trainer, H4 for a
+    group, ...) hold only under a literal of `tm.guards`, so that an infeasible model can
+    name the rules behind it (scheduler.explain); build it from a `relaxed` problem so that
+    availability is a constraint rather than a pruned domain.
     """
-    tm = TimetableModel(problem, rooms_aggregated=rooms_aggregated)
+    tm = TimetableModel(problem, rooms_aggregated=rooms_aggregated, guarding=guarding)
     _make_variables(tm)
     for rule in HARD_RULES:
         rule(tm)
     for soft_id, penalty in SOFT_RULES.items():
-        if problem.counts(soft_id):
-            tm.penalties[soft_id] = penalty(tm)
+        # An explanation asks for feasibility only: penalties matter when made hard.
+        if problem.counts(soft_id) and (not guarding or soft_id in problem.hard_soft):
+            with tm.unguarded():
+                tm.penalties[soft_id] = penalty(tm)
             if soft_id in problem.hard_soft:
-                tm.model.add(tm.penalties[soft_id] == 0)
+                with tm.guard(soft_id, "policy", "hard"):
+                    tm.model.add(tm.penalties[soft_id] == 0)
     tm.model.minimize(tm.objective())
     return tm
 
@@ -258,7 +333,8 @@ def _make_variables(tm: TimetableModel) -> None:
             open_rooms = [
                 r
                 for r in k.rooms
-                if problem.room_closed[r, ev.idx, day] != all_starts and not tm.rooms_aggregated
+                if (problem.relaxed or problem.room_closed[r, ev.idx, day] != all_starts)
+                and not tm.rooms_aggregated
             ]
             for r in open_rooms:
                 v.room[k.idx, p, r] = (
@@ -266,7 +342,9 @@ def _make_variables(tm: TimetableModel) -> None:
                 )
             for n, need in enumerate(k.needs):
                 available = [
-                    t for t in need.trainers if problem.trainer_closed[t, ev.idx, day] != all_starts
+                    t
+                    for t in need.trainers
+                    if problem.relaxed or problem.trainer_closed[t, ev.idx, day] != all_starts
                 ]
                 for t in available:
                     v.staff[k.idx, p, n, t] = (
@@ -283,7 +361,8 @@ def h1_complete(tm: TimetableModel) -> None:
     """H1: every session is scheduled exactly once, with a room, its facilitators and a method."""
     model, v = tm.model, tm.vars
     for k in tm.problem.offerings:
-        model.add(sum(lit for _p, lit in tm.sessions(k)) == k.num_sessions)
+        with tm.guard("H1", "event", tm.problem.events[k.event].id):
+            model.add(sum(lit for _p, lit in tm.sessions(k)) == k.num_sessions)
         for p, x in tm.sessions(k):
             methods = [v.method[k.idx, p, m] for m in k.methods]
             if len(methods) > 1:
@@ -299,13 +378,13 @@ def h1_complete(tm: TimetableModel) -> None:
                     model.add(sum(staff) == need.count * x)
 
 
-def _clock_conflicts(model: cp_model.CpModel, items: list[tuple[int, int, BoolLit]]) -> None:
+def _clock_conflicts(tm: TimetableModel, items: list[tuple[int, int, BoolLit]]) -> None:
     """At most one of `items` (clock start, clock end, literal) may be true at any instant."""
     points = sorted({start for start, _end, _lit in items})
     for point in points:
         active = [lit for start, end, lit in items if start <= point < end]
         if len(active) > 1:
-            model.add_at_most_one(active)
+            tm.at_most_one(active)
 
 
 def _never_same_date(
@@ -351,26 +430,38 @@ def h2_room(tm: TimetableModel) -> None:
         ev = problem.events[k.event]
         start, end = ev.interval(period % ev.num_slots, k.length)
         by_room_day[r, ev.idx, period // ev.num_slots].append((start, end, lit))
-    for items in by_room_day.values():
-        _clock_conflicts(tm.model, items)
+    for (r, _e, _day), items in by_room_day.items():
+        with tm.guard("H2", "room", problem.rooms[r].id):
+            _clock_conflicts(tm, items)
     room_events: dict[int, set[int]] = defaultdict(set)
     for r, e, _day in by_room_day:
         room_events[r].add(e)
     for r, events in room_events.items():
-        ordered = sorted(events)
-        for i, e1 in enumerate(ordered):
-            for e2 in ordered[i + 1 :]:
-                if not _may_meet(tm, e1, e2, 0):
-                    continue
-                for d1 in range(problem.events[e1].num_days):
-                    for d2 in range(problem.events[e2].num_days):
-                        lits1 = [lit for _s, _e, lit in by_room_day.get((r, e1, d1), [])]
-                        lits2 = [lit for _s, _e, lit in by_room_day.get((r, e2, d2), [])]
-                        if lits1 and lits2:
-                            _never_same_date(
-                                tm, (e1, d1, _any_of(tm, lits1, f"room{r}_e{e1}_d{d1}")),
-                                (e2, d2, _any_of(tm, lits2, f"room{r}_e{e2}_d{d2}")), 0,
-                            )  # fmt: skip
+        with tm.guard("H2", "room", problem.rooms[r].id):
+            _room_across_events(tm, r, sorted(events), by_room_day)
+
+
+def _room_across_events(
+    tm: TimetableModel,
+    r: int,
+    ordered: list[int],
+    by_room_day: dict[tuple[int, int, int], list[tuple[int, int, BoolLit]]],
+) -> None:
+    """Room `r` is not used by two of the events `ordered` on the same date."""
+    problem = tm.problem
+    for i, e1 in enumerate(ordered):
+        for e2 in ordered[i + 1 :]:
+            if not _may_meet(tm, e1, e2, 0):
+                continue
+            for d1 in range(problem.events[e1].num_days):
+                for d2 in range(problem.events[e2].num_days):
+                    lits1 = [lit for _s, _e, lit in by_room_day.get((r, e1, d1), [])]
+                    lits2 = [lit for _s, _e, lit in by_room_day.get((r, e2, d2), [])]
+                    if lits1 and lits2:
+                        _never_same_date(
+                            tm, (e1, d1, _any_of(tm, lits1, f"room{r}_e{e1}_d{d1}")),
+                            (e2, d2, _any_of(tm, lits2, f"room{r}_e{e2}_d{d2}")), 0,
+                        )  # fmt: skip
 
 
 def _nested_room_counts(tm: TimetableModel) -> None:
@@ -399,8 +490,9 @@ def _any_of(tm: TimetableModel, lits: list[BoolLit], name: str) -> BoolLit:
     if len(lits) == 1:
         return lits[0]
     var = tm.model.new_bool_var(f"any_{name}")
-    for lit in lits:
-        tm.model.add_implication(lit, var)
+    with tm.unguarded():
+        for lit in lits:
+            tm.model.add_implication(lit, var)
     return var
 
 
@@ -412,19 +504,24 @@ def h3_trainer(tm: TimetableModel) -> None:
     """
     problem = tm.problem
     for t in range(len(problem.trainers)):
-        for (e, _day), items in tm.trainer_days(t).items():
-            ev = problem.events[e]
-            _clock_conflicts(
-                tm.model,
-                [(*ev.interval(period % ev.num_slots, k.length), lit) for k, period, lit in items],
-            )
-        events = tm.trainer_events(t)
-        for i, e1 in enumerate(events):
-            for e2 in events[i + 1 :]:
-                if problem.events[e1].province_idx != problem.events[e2].province_idx:
-                    continue
-                if _may_meet(tm, e1, e2, 0):
-                    _pairwise_days(tm, t, e1, e2, 0)
+        with tm.guard("H3", "trainer", problem.trainers[t].id):
+            _one_place_at_a_time(tm, t)
+
+
+def _one_place_at_a_time(tm: TimetableModel, t: int) -> None:
+    problem = tm.problem
+    for (e, _day), items in tm.trainer_days(t).items():
+        ev = problem.events[e]
+        _clock_conflicts(
+            tm, [(*ev.interval(period % ev.num_slots, k.length), lit) for k, period, lit in items]
+        )
+    events = tm.trainer_events(t)
+    for i, e1 in enumerate(events):
+        for e2 in events[i + 1 :]:
+            if problem.events[e1].province_idx != problem.events[e2].province_idx:
+                continue
+            if _may_meet(tm, e1, e2, 0):
+                _pairwise_days(tm, t, e1, e2, 0)
 
 
 def _pairwise_days(tm: TimetableModel, trainer: int, e1: int, e2: int, gap: int) -> None:
@@ -441,15 +538,17 @@ def _pairwise_days(tm: TimetableModel, trainer: int, e1: int, e2: int, gap: int)
 def h4_group(tm: TimetableModel) -> None:
     """H4: a group attends at most one session at a time; an offering's sessions never overlap."""
     problem = tm.problem
-    for (e, _g), offerings in tm.group_starts().items():
-        for lits in tm.group_occupancy(problem.events[e], offerings):
-            if len(lits) > 1:
-                tm.model.add_at_most_one(lits)
+    for (e, g), offerings in tm.group_starts().items():
+        with tm.guard("H4", "group", problem.group_ids[g]):
+            for lits in tm.group_occupancy(problem.events[e], offerings):
+                if len(lits) > 1:
+                    tm.at_most_one(lits)
     for k in problem.offerings:
         if not k.groups and k.length > 1:
-            for lits in tm.group_occupancy(problem.events[k.event], [k]):
-                if len(lits) > 1:
-                    tm.model.add_at_most_one(lits)
+            with tm.guard("H4", "event", problem.events[k.event].id):
+                for lits in tm.group_occupancy(problem.events[k.event], [k]):
+                    if len(lits) > 1:
+                        tm.at_most_one(lits)
 
 
 def h5_availability(tm: TimetableModel) -> None:
@@ -459,23 +558,64 @@ def h5_availability(tm: TimetableModel) -> None:
     compiling. What is left depends on the block start: a room or trainer closed on a day
     under some starts rules those starts out when it is used that day.
     """
-    model, problem = tm.model, tm.problem
+    problem = tm.problem
     for (k_idx, period, r), lit in tm.vars.room.items():
         k = problem.offerings[k_idx]
         day = period // problem.events[k.event].num_slots
-        for start in problem.room_closed[r, k.event, day]:
-            block = tm.block_lit(k.event, start)
-            if block is not None:
-                model.add_implication(lit, block.Not())
+        with tm.guard("H5", "room", problem.rooms[r].id):
+            _closed_under(tm, lit, k.event, problem.room_closed[r, k.event, day])
     for t in range(len(problem.trainers)):
         for e, day in tm.trainer_days(t):
             closed = problem.trainer_closed[t, e, day]
             if closed:
                 works = tm.works(t, e, day)
-                for start in closed:
-                    block = tm.block_lit(e, start)
-                    if block is not None:
-                        model.add_implication(works, block.Not())
+                with tm.guard("H5", "trainer", problem.trainers[t].id):
+                    _closed_under(tm, works, e, closed)
+    _pins(tm)
+
+
+def _pins(tm: TimetableModel) -> None:
+    """H5 (pins): a pinned start is taken; the pinned room and trainers serve the session.
+
+    A pin with a start binds the session starting there; one without binds every session
+    of its offering. A pinned choice that compiling pruned away leaves the session impossible.
+    """
+    model, v = tm.model, tm.vars
+    for pin in tm.problem.pins:
+        k = tm.problem.offerings[pin.offering]
+        periods = list(k.starts) if pin.period is None else [pin.period]
+        with tm.guard("H5", "pin", k.id):
+            for period in periods:
+                x = v.x.get((k.idx, period))
+                if x is None:  # the pinned start was pruned: no session can start there
+                    model.add_bool_or([])
+                    continue
+                if pin.period is not None:
+                    model.add_bool_or([x])
+                if pin.room is not None and not tm.rooms_aggregated:
+                    room = v.room.get((k.idx, period, pin.room))
+                    model.add_bool_or([x.Not()] if room is None else [x.Not(), room])
+                for t in pin.trainers:
+                    staff = [
+                        v.staff[k.idx, period, n, t]
+                        for n in range(len(k.needs))
+                        if (k.idx, period, n, t) in v.staff
+                    ]
+                    model.add_bool_or([x.Not(), *staff])
+
+
+def _closed_under(tm: TimetableModel, lit: BoolLit, event: int, starts: frozenset[int]) -> None:
+    """`lit` rules out the block starts `starts` of `event` (itself false if the start is fixed).
+
+    A fixed start that is closed only reaches the model from a `relaxed` problem: otherwise
+    compiling has pruned it.
+    """
+    for start in starts:
+        block = tm.block_lit(event, start)
+        if block is not None:
+            tm.model.add_implication(lit, block.Not())
+        else:
+            tm.model.add_bool_or([lit.Not()])
 
 
 def h6_qualification(tm: TimetableModel) -> None:
@@ -491,7 +631,8 @@ def h6_qualification(tm: TimetableModel) -> None:
             continue
         usable = [v.method[k_idx, period, m] for m in k.methods if m in problem.trainers[t].methods]
         if len(usable) < len(k.methods):
-            model.add_bool_or(usable).only_enforce_if(lit)
+            with tm.guard("H6", "trainer", problem.trainers[t].id):
+                model.add_bool_or(usable).only_enforce_if(lit)
 
 
 def h7_suitability(tm: TimetableModel) -> None:
@@ -508,7 +649,8 @@ def h7_suitability(tm: TimetableModel) -> None:
             if problem.methods[m].facilities <= room.facilities
         ]
         if len(usable) < len(k.methods):
-            model.add_bool_or(usable).only_enforce_if(lit)
+            with tm.guard("H7", "room", room.id):
+                model.add_bool_or(usable).only_enforce_if(lit)
 
 
 def h8_contiguity(tm: TimetableModel) -> None:
@@ -524,28 +666,35 @@ def h9_precedence(tm: TimetableModel) -> None:
     model, problem = tm.model, tm.problem
     for before_idx, after_idx in problem.prerequisites:
         before, after = problem.offerings[before_idx], problem.offerings[after_idx]
-        for period, lit in tm.sessions(after):
-            for start, other in tm.sessions(before):
-                if start + before.length > period:
-                    model.add_bool_or([lit.Not(), other.Not()])
+        with tm.guard("H9", "topic", after.topic_id):
+            for period, lit in tm.sessions(after):
+                for start, other in tm.sessions(before):
+                    if start + before.length > period:
+                        model.add_bool_or([lit.Not(), other.Not()])
 
 
 def h10_travel(tm: TimetableModel) -> None:
     """H10: a trainer working in two provinces has the travel days between them free."""
     problem = tm.problem
     for t in range(len(problem.trainers)):
-        events = tm.trainer_events(t)
-        for i, e1 in enumerate(events):
-            for e2 in events[i + 1 :]:
-                p1, p2 = problem.events[e1].province_idx, problem.events[e2].province_idx
-                if p1 == p2:
-                    continue
-                if (p1, p2) not in problem.travel_days:
-                    tm.model.add_at_most_one([tm.engaged(t, e1), tm.engaged(t, e2)])
-                    continue
-                gap = problem.travel_days[p1, p2]
-                if _may_meet(tm, e1, e2, gap):
-                    _pairwise_days(tm, t, e1, e2, gap)
+        with tm.guard("H10", "trainer", problem.trainers[t].id):
+            _travel_between(tm, t)
+
+
+def _travel_between(tm: TimetableModel, t: int) -> None:
+    problem = tm.problem
+    events = tm.trainer_events(t)
+    for i, e1 in enumerate(events):
+        for e2 in events[i + 1 :]:
+            p1, p2 = problem.events[e1].province_idx, problem.events[e2].province_idx
+            if p1 == p2:
+                continue
+            if (p1, p2) not in problem.travel_days:
+                tm.at_most_one([tm.engaged(t, e1), tm.engaged(t, e2)])
+                continue
+            gap = problem.travel_days[p1, p2]
+            if _may_meet(tm, e1, e2, gap):
+                _pairwise_days(tm, t, e1, e2, gap)
 
 
 def h11_trainer_limits(tm: TimetableModel) -> None:
@@ -556,14 +705,16 @@ def h11_trainer_limits(tm: TimetableModel) -> None:
     model, problem = tm.model, tm.problem
     for trainer in problem.trainers:
         days = tm.trainer_days(trainer.idx)
-        if trainer.max_slots_per_day is not None:
-            for items in days.values():
-                if sum(k.length for k, _p, _l in items) > trainer.max_slots_per_day:
-                    model.add(
-                        sum(k.length * lit for k, _p, lit in items) <= trainer.max_slots_per_day
-                    )
-        if trainer.max_days is not None and len(days) > trainer.max_days:
-            model.add(sum(tm.works(trainer.idx, e, day) for e, day in days) <= trainer.max_days)
+        with tm.guard("H11", "trainer", trainer.id):
+            if trainer.max_slots_per_day is not None:
+                for items in days.values():
+                    if sum(k.length for k, _p, _l in items) > trainer.max_slots_per_day:
+                        model.add(
+                            sum(k.length * lit for k, _p, lit in items) <= trainer.max_slots_per_day
+                        )
+            if trainer.max_days is not None and len(days) > trainer.max_days:
+                works = [tm.works(trainer.idx, e, day) for e, day in days]
+                model.add(sum(works) <= trainer.max_days)
 
 
 def h12_event_block(tm: TimetableModel) -> None:
@@ -586,7 +737,8 @@ def h13_one_venue(tm: TimetableModel) -> None:
     for (k_idx, _period, r), lit in v.room.items():
         ev = problem.events[problem.offerings[k_idx].event]
         if len(ev.venues) > 1:
-            model.add_implication(lit, v.venue[ev.idx, problem.rooms[r].venue])
+            with tm.guard("H13", "event", ev.id):
+                model.add_implication(lit, v.venue[ev.idx, problem.rooms[r].venue])
 
 
 HARD_RULES: tuple[Callable[[TimetableModel], None], ...] = (

@@ -80,7 +80,8 @@ class _Outcome:
 class LevelResult:
     """How one priority level of a lexicographic solve ended."""
 
-    soft_ids: tuple[SoftId, ...]
+    soft_ids: tuple[str, ...]
+    """The soft ids of the level (`("disruption",)` for a repair's first level)."""
     status: str
     objective: int | None
     bound: float | None
@@ -177,6 +178,7 @@ def solve(
     params: Mapping[str, Any] | None = None,
     search: str | None = None,
     log: bool = False,
+    first_objective: Callable[[TimetableModel], Any] | None = None,
 ) -> Result:
     """Find the best timetable for `instance` within `time_limit` seconds.
 
@@ -184,7 +186,8 @@ def solve(
     worker with a fixed seed and a deterministic time budget (CP-SAT's own work measure,
     roughly seconds) instead of the wall clock, so the same input gives the same timetable.
     `search` is `auto`, `portfolio` (CP-SAT alone) or `lns` (large neighbourhood search
-    beside CP-SAT; see `scheduler.lns`).
+    beside CP-SAT; see `scheduler.lns`). `first_objective` builds, on the model, an expression
+    minimised before the policy's own levels, its best value then kept (a repair's disruption).
     """
     started = time.perf_counter()
     settings = instance.policy.solver
@@ -202,7 +205,11 @@ def solve(
     build_time = time.perf_counter() - started
     stop = stop or StopHandle()
 
-    levels: list[list[SoftId]] = problem.levels or [list(tm.penalties)]
+    levels: list[list[SoftId] | None] = [*(problem.levels or [list(tm.penalties)])]
+    first_expression = None
+    if first_objective is not None:
+        first_expression = first_objective(tm)
+        levels.insert(0, None)
     level_results: list[LevelResult] = []
     values: list[int] | None = None
     first: float | None = None
@@ -216,7 +223,11 @@ def solve(
         budget = max(0.1, remaining / (len(levels) - number + 1))
         if deterministic:
             budget = time_limit / len(levels)
-        tm.model.minimize(tm.objective(soft_ids))
+        if soft_ids is None and len(levels) > 1:
+            budget = FIRST_OBJECTIVE_SHARE * (time_limit if deterministic else remaining)
+        expression: Any = first_expression if soft_ids is None else tm.objective(soft_ids)
+        label: tuple[str, ...] = ("disruption",) if soft_ids is None else tuple(soft_ids)
+        tm.model.minimize(expression)
         context = _Context(started, number, len(levels), progress, stop, seed, log)
         if hybrid:
             outcome = _hybrid_search(tm, budget, workers, raw_params, context)
@@ -228,15 +239,13 @@ def solve(
             first = outcome.first if first is None else first
             best = outcome.best if outcome.best is not None else best
             level_value = round(outcome.objective)
-            level_results.append(
-                LevelResult(tuple(soft_ids), outcome.status, level_value, outcome.bound)
-            )
+            level_results.append(LevelResult(label, outcome.status, level_value, outcome.bound))
             bound = outcome.bound
             if number < len(levels):
-                tm.model.add(tm.objective(soft_ids) <= level_value)
+                tm.model.add(expression <= level_value)
                 _hint(tm.model, values)
         else:
-            level_results.append(LevelResult(tuple(soft_ids), outcome.status, None, None))
+            level_results.append(LevelResult(label, outcome.status, None, None))
             if values is None:
                 status = outcome.status
                 break
@@ -302,6 +311,9 @@ def solve(
         num_constraints=len(tm.model.proto.constraints),
     )
 
+
+FIRST_OBJECTIVE_SHARE = 0.6
+"""The share of the time limit for `first_objective` (e.g. a repair's disruption)."""
 
 PORTFOLIO = (
     "pseudo_costs",

@@ -1,0 +1,405 @@
+"""Why no timetable exists: the smallest set of rules, per entity, that cannot all hold.
+
+Each hard rule's constraints on one entity (H3 for trainer `ayu`, H4 for group `waria`, H5
+for room `pendopo`, ...) hang on a guard literal (`build_model(..., guarding=True)` on a
+`relaxed` problem, where availability is a constraint instead of a pruned domain). CP-SAT,
+solving under all guards as assumptions, returns a subset that is already infeasible; a
+deletion filter then shrinks it: a guard whose removal leaves the rest infeasible is dropped,
+so that in the end every rule left is needed (minimal, when every check was decided in time).
+Each rule is told in planners' words, with the dates and a concrete thing to relax.
+
+The pre-solve diagnosis (`scheduler.diagnose`) runs first and answers the simple cases
+without any search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from models import Instance
+from models.calendar import working_days
+from models.common import in_any
+from scheduler.compile import compile_instance
+from scheduler.diagnose import Finding, diagnose
+from scheduler.i18n import long_date, rule_name, texts
+from scheduler.model import Guard, TimetableModel, build_model
+
+Verdict = Literal["feasible", "infeasible", "unknown"]
+CHECK_SECONDS = 10.0
+"""The longest a single feasibility check of the deletion filter may take."""
+
+
+@dataclass
+class Explanation:
+    """The answer of `explain`: a verdict and the reasons, in the language asked for."""
+
+    verdict: Verdict
+    findings: list[Finding] = field(default_factory=list)
+    stage: Literal["pre-solve", "solver", "none"] = "none"
+    """Where the reasons come from: the diagnosis before search, or the solver's core."""
+    minimal: bool = False
+    """Whether every rule left was shown necessary (each deletion check was decided)."""
+    checks: int = 0
+    """Feasibility checks the deletion filter ran."""
+    runtime: float = 0.0
+    guards: list[Guard] = field(default_factory=list)
+    """The solver's rules behind `findings`, one each: (rule id, entity kind, entity id)."""
+
+
+def explain(
+    instance: Instance, time_limit: float = 60.0, lang: str = "en", workers: int = 1
+) -> Explanation:
+    """Diagnose `instance`; if that finds nothing, let CP-SAT find and shrink a conflict."""
+    started = time.perf_counter()
+    findings = diagnose(instance, lang)
+    if findings:
+        return Explanation(
+            "infeasible", findings, "pre-solve", True, 0, time.perf_counter() - started
+        )
+    tm = build_model(compile_instance(instance, relaxed=True), guarding=True)
+    tm.model.clear_objective()
+    keys = list(tm.guards)
+    deadline = started + time_limit
+    verdict, core = _check(tm, keys, deadline - time.perf_counter(), workers)
+    if verdict != "infeasible":
+        return Explanation(verdict, runtime=time.perf_counter() - started)
+    if not core:
+        _ = texts(lang, "explain").gettext
+        fixed = Finding(
+            "H12",
+            tuple(("event", event.id) for event in instance.events),
+            _(
+                "The events cannot be held even with every rule per trainer, room and group "
+                "relaxed: the working days, the topics' day rules and unavailable slots leave "
+                "no place for their sessions."
+            ),
+            _("Check the topics' day rules and unavailable slots, and the events' windows."),
+        )
+        runtime = time.perf_counter() - started
+        return Explanation("infeasible", [fixed], "solver", True, 0, runtime)
+    core, minimal, checks = _shrink(tm, core, deadline, workers)
+    core = _ordered(core)
+    told = [_finding(instance, key, lang) for key in core]
+    runtime = time.perf_counter() - started
+    return Explanation("infeasible", told, "solver", minimal, checks, runtime, core)
+
+
+def _check(
+    tm: TimetableModel, keys: Sequence[Guard], budget: float, workers: int
+) -> tuple[Verdict, list[Guard]]:
+    """Solve with the guards of `keys` switched on (the others free); the core if infeasible."""
+    model = tm.model
+    model.clear_assumptions()
+    model.add_assumptions([tm.guards[key] for key in keys])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, budget)
+    solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "feasible", []
+    if status != cp_model.INFEASIBLE:
+        return "unknown", list(keys)
+    by_index = {tm.guards[key].index: key for key in keys}
+    core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    return "infeasible", core
+
+
+def _shrink(
+    tm: TimetableModel, core: list[Guard], deadline: float, workers: int
+) -> tuple[list[Guard], bool, int]:
+    """Deletion filter: drop each guard whose removal leaves the rest infeasible.
+
+    Broad guards (a whole event's sessions, a group) are tried first, so that what remains
+    names the specific trainers, rooms and dates behind the conflict.
+    """
+    current = sorted(core, key=_breadth)
+    minimal = True
+    checks = 0
+    index = 0
+    while index < len(current):
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return current, False, checks
+        candidate = current[:index] + current[index + 1 :]
+        verdict, smaller = _check(tm, candidate, min(CHECK_SECONDS, remaining), workers)
+        checks += 1
+        if verdict == "infeasible":
+            kept = set(smaller) if smaller else set(candidate)
+            before = [key for key in current[:index] if key in kept]
+            current = before + [key for key in current[index + 1 :] if key in kept]
+            index = len(before)
+        else:
+            minimal = minimal and verdict == "feasible"
+            index += 1
+    return current, minimal, checks
+
+
+_BREADTH = {"H1": 0, "H4": 1, "H12": 1, "H13": 2}
+
+
+def _breadth(key: Guard) -> tuple[int, str, str, str]:
+    return (_BREADTH.get(key[0], 3), *key)
+
+
+def _ordered(core: list[Guard]) -> list[Guard]:
+    """Rules in catalogue order (H1 ... H13, then soft rules made hard), then by entity."""
+    return sorted(core, key=lambda key: (key[0][0] == "S", int(key[0][1:]), key[1], key[2]))
+
+
+# Telling a rule in planners' words.
+
+
+def _finding(instance: Instance, key: Guard, lang: str) -> Finding:
+    rule, kind, entity = key
+    _ = texts(lang, "explain").gettext
+    tell = _TELLERS.get((rule, kind))
+    if tell is None:
+        name = rule_name(rule, lang)
+        message = _("The policy makes {rule} ({name}) a hard rule.").format(rule=rule, name=name)
+        suggestion = _("Make {rule} a weighted soft rule again.").format(rule=rule)
+        return Finding(rule, (("policy", rule),), message, suggestion)
+    message, suggestion, entities = tell(instance, entity, lang)
+    return Finding(rule, entities, message, suggestion)
+
+
+Told = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _sessions_of(instance: Instance, event_id: str) -> int:
+    return sum(o.num_sessions for o in instance.offerings() if o.event == event_id)
+
+
+def _event_h1(instance: Instance, event_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    event = instance.event(event_id)
+    days = working_days(instance.province(event.province), event)
+    message = _(
+        "All {sessions} sessions of event '{event}' must take place in {days} days of "
+        "{slots} slots, between {first} and {last}."
+    ).format(
+        sessions=_sessions_of(instance, event_id),
+        event=event_id,
+        days=event.days,
+        slots=len(event.slots),
+        first=long_date(days[0], lang),
+        last=long_date(days[-1], lang),
+    )
+    suggestion = _("Allow a day more for '{event}' ({days} days), or drop a topic.").format(
+        event=event_id, days=event.days + 1
+    )
+    return message, suggestion, (("event", event_id),)
+
+
+def _room_h2(instance: Instance, room_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    venue = next(v for v in instance.venues if any(r.id == room_id for r in v.rooms))
+    message = _("Room '{room}' of venue '{venue}' holds one session at a time.").format(
+        room=room_id, venue=venue.id
+    )
+    suggestion = _("Add a room at '{venue}', or book a second venue.").format(venue=venue.id)
+    return message, suggestion, (("room", room_id), ("venue", venue.id))
+
+
+def _trainer_topics(instance: Instance, trainer_id: str) -> str:
+    return ", ".join(f"'{topic}'" for topic in instance.trainer(trainer_id).topics)
+
+
+def _trainer_h3(instance: Instance, trainer_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    trainer = instance.trainer(trainer_id)
+    message = _(
+        "Trainer '{trainer}' leads one session at a time and works in one event a day; "
+        "they are needed for {topics}."
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    suggestion = _("Add a trainer qualified for {topics} in {province}.").format(
+        topics=_trainer_topics(instance, trainer_id), province=trainer.home
+    )
+    return message, suggestion, (("trainer", trainer_id),)
+
+
+def _group_h4(instance: Instance, group_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    event = next(e for e in instance.events if group_id in e.groups)
+    needed = sum(
+        o.num_sessions * o.num_slots
+        for o in instance.offerings()
+        if o.event == event.id and group_id in o.groups
+    )
+    message = _(
+        "Group '{group}' attends one session at a time: {needed} slots of sessions in "
+        "{available} slots of event '{event}'."
+    ).format(group=group_id, needed=needed, available=event.days * len(event.slots), event=event.id)
+    suggestion = _("Allow a day more for '{event}', or give '{group}' fewer sessions.").format(
+        event=event.id, group=group_id
+    )
+    return message, suggestion, (("group", group_id), ("event", event.id))
+
+
+def _event_h4(instance: Instance, event_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    message = _("A session of event '{event}' cannot overlap another of its own topic.").format(
+        event=event_id
+    )
+    suggestion = _("Allow a day more for '{event}'.").format(event=event_id)
+    return message, suggestion, (("event", event_id),)
+
+
+def _closed_dates(
+    instance: Instance, closed: Callable[[dt.date], bool], events: Sequence[str]
+) -> list[dt.date]:
+    dates: set[dt.date] = set()
+    for event_id in events:
+        event = instance.event(event_id)
+        dates.update(
+            day for day in working_days(instance.province(event.province), event) if closed(day)
+        )
+    return sorted(dates)
+
+
+def _date_list(dates: Sequence[dt.date], lang: str) -> str:
+    """`8 March 1999`, runs of days as `8 March 1999 - 10 March 1999`, joined by commas."""
+    runs: list[list[dt.date]] = []
+    for day in dates:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        first = long_date(run[0], lang)
+        parts.append(first if len(run) == 1 else f"{first} - {long_date(run[-1], lang)}")
+    return ", ".join(parts)
+
+
+def _trainer_events(instance: Instance, trainer_id: str) -> list[str]:
+    topics = set(instance.trainer(trainer_id).topics)
+    return [e.id for e in instance.events if any(item.topic in topics for item in e.curriculum)]
+
+
+def _trainer_h5(instance: Instance, trainer_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    trainer = instance.trainer(trainer_id)
+
+    def closed(day: dt.date) -> bool:
+        outside = trainer.available is not None and not in_any(day, trainer.available)
+        return outside or in_any(day, trainer.unavailable)
+
+    dates = _closed_dates(instance, closed, _trainer_events(instance, trainer_id))
+    message = _("Trainer '{trainer}' is unavailable on {dates}.").format(
+        trainer=trainer_id, dates=_date_list(dates, lang) or "-"
+    )
+    suggestion = _(
+        "Ask '{trainer}' to come on those dates, or add another trainer qualified for {topics}."
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    return message, suggestion, (("trainer", trainer_id),)
+
+
+def _room_h5(instance: Instance, room_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    venue = next(v for v in instance.venues if any(r.id == room_id for r in v.rooms))
+    room = next(r for r in venue.rooms if r.id == room_id)
+
+    def closed(day: dt.date) -> bool:
+        shut = venue.available is not None and not in_any(day, venue.available)
+        return shut or in_any(day, venue.unavailable) or in_any(day, room.unavailable)
+
+    events = [e.id for e in instance.events if venue.id in e.venues]
+    dates = _closed_dates(instance, closed, events)
+    message = _("Room '{room}' of venue '{venue}' is closed on {dates}.").format(
+        room=room_id, venue=venue.id, dates=_date_list(dates, lang) or "-"
+    )
+    suggestion = _("Book another room or venue for those dates, or move the window.")
+    return message, suggestion, (("room", room_id), ("venue", venue.id))
+
+
+def _trainer_h6(instance: Instance, trainer_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    methods = ", ".join(instance.trainer(trainer_id).methods)
+    message = _("Trainer '{trainer}' can only run the methods {methods}.").format(
+        trainer=trainer_id, methods=methods
+    )
+    suggestion = _("Prepare '{trainer}' for another method, or allow more methods.").format(
+        trainer=trainer_id
+    )
+    return message, suggestion, (("trainer", trainer_id),)
+
+
+def _room_h7(instance: Instance, room_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    venue = next(v for v in instance.venues if any(r.id == room_id for r in v.rooms))
+    room = next(r for r in venue.rooms if r.id == room_id)
+    message = _("Room '{room}' only has {facilities}.").format(
+        room=room_id, facilities=", ".join(room.facilities) or "-"
+    )
+    suggestion = _("Equip '{room}' for the methods, or book a room that is.").format(room=room_id)
+    return message, suggestion, (("room", room_id),)
+
+
+def _topic_h9(instance: Instance, topic_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    before = ", ".join(f"'{t}'" for t in instance.topic(topic_id).prerequisites)
+    message = _("Topic '{topic}' must come after {before}.").format(topic=topic_id, before=before)
+    suggestion = _("Drop a prerequisite of '{topic}', or relax its day rule.").format(
+        topic=topic_id
+    )
+    return message, suggestion, (("topic", topic_id),)
+
+
+def _trainer_h10(instance: Instance, trainer_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    events = _trainer_events(instance, trainer_id)
+    message = _("Trainer '{trainer}' needs travel days between the events {events}.").format(
+        trainer=trainer_id, events=", ".join(f"'{e}'" for e in events)
+    )
+    suggestion = _(
+        "Leave more days between those events, or find a trainer living nearer for {topics}."
+    ).format(topics=_trainer_topics(instance, trainer_id))
+    return message, suggestion, (("trainer", trainer_id),)
+
+
+def _trainer_h11(instance: Instance, trainer_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    trainer = instance.trainer(trainer_id)
+    limits = []
+    if trainer.max_slots_per_day is not None:
+        limits.append(_("{count} slots a day").format(count=trainer.max_slots_per_day))
+    if trainer.max_days is not None:
+        limits.append(_("{count} days in all").format(count=trainer.max_days))
+    message = _("Trainer '{trainer}' works at most {limits}.").format(
+        trainer=trainer_id, limits=", ".join(limits)
+    )
+    suggestion = _(
+        "Raise the limits of '{trainer}', or add a trainer qualified for {topics}."
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    return message, suggestion, (("trainer", trainer_id),)
+
+
+def _event_h13(instance: Instance, event_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    message = _("Event '{event}' uses the rooms of one venue only.").format(event=event_id)
+    suggestion = _("Book a larger venue for '{event}'.").format(event=event_id)
+    return message, suggestion, (("event", event_id),)
+
+
+_TELLERS: dict[tuple[str, str], Callable[[Instance, str, str], Told]] = {
+    ("H1", "event"): _event_h1,
+    ("H2", "room"): _room_h2,
+    ("H3", "trainer"): _trainer_h3,
+    ("H4", "group"): _group_h4,
+    ("H4", "event"): _event_h4,
+    ("H5", "trainer"): _trainer_h5,
+    ("H5", "room"): _room_h5,
+    ("H6", "trainer"): _trainer_h6,
+    ("H7", "room"): _room_h7,
+    ("H9", "topic"): _topic_h9,
+    ("H10", "trainer"): _trainer_h10,
+    ("H11", "trainer"): _trainer_h11,
+    ("H13", "event"): _event_h13,
+}

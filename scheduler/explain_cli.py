@@ -1,0 +1,230 @@
+"""`tot explain` and `tot repair`: why no timetable exists, and re-planning with few changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from models import Instance
+from scheduler.checker import check
+from scheduler.cli import (
+    EXIT_FOUND,
+    EXIT_NONE,
+    LangOption,
+    _fail,
+    _guard,
+    _language,
+    _ProgressPrinter,
+    _solve_interruptibly,
+    _summary,
+    app,
+    check_output_path,
+    write_output,
+)
+from scheduler.diagnose import load_lenient
+from scheduler.explain import Explanation, explain
+from scheduler.i18n import texts
+from scheduler.loader import load_instance
+from scheduler.repair import MOVED, ROOM, TRAINER, Repair, pinned_sessions, repair
+from scheduler.report import render_penalties, render_violations
+from scheduler.solve import Result, StopHandle
+from scheduler.timetable_io import read_timetable
+
+__all__ = ["app", "print_explanation"]
+
+LENIENT_SUFFIXES = (".yaml", ".yml", ".json")
+"""Instance files read leniently by `tot explain` (staffing and calendars left to diagnosis)."""
+
+
+def print_explanation(
+    console: Console, instance: Instance, lang: str, time_limit: float
+) -> Explanation:
+    """Explain why `instance` has no timetable, in `lang`, on one screen."""
+    _ = texts(lang, "explain").gettext
+    explanation = explain(instance, time_limit=time_limit, lang=lang)
+    if explanation.verdict == "feasible":
+        console.print(_("A timetable exists: no rule stands in the way."))
+        return explanation
+    if explanation.verdict == "unknown":
+        console.print(
+            _("Undecided: no timetable and no proof within {seconds}s; try a longer limit.").format(
+                seconds=f"{time_limit:g}"
+            )
+        )
+        return explanation
+    if explanation.stage == "pre-solve":
+        heading = _("No timetable can exist, before any search:")
+    elif explanation.minimal:
+        heading = _("No timetable can exist: these rules cannot all hold (each one is needed):")
+    else:
+        heading = _("No timetable can exist: these rules cannot all hold:")
+    console.print(f"[bold]{escape(heading)}[/bold]")
+    for finding in explanation.findings:
+        console.print(f"  [bold]{finding.rule}[/bold]  {escape(finding.message)}")
+        console.print(f"        -> {escape(finding.suggestion)}")
+    console.print(
+        _("Explained in {seconds}s ({checks} checks).").format(
+            seconds=f"{explanation.runtime:.1f}", checks=explanation.checks
+        )
+    )
+    return explanation
+
+
+@app.command("explain")
+def explain_command(
+    instance_path: Annotated[Path, typer.Argument(metavar="INSTANCE", help="Instance file.")],
+    time_limit: Annotated[
+        float,
+        typer.Option("--time-limit", "-t", help="Seconds for the whole explanation.", min=0.1),
+    ] = 60.0,
+    lang: LangOption = None,
+) -> None:
+    """Explain why INSTANCE has no timetable: the rules, entities and dates, and what to relax.
+
+    Exit 0 when a timetable exists, 1 when none can (explained) or it stayed undecided.
+    """
+    console = Console(highlight=False)
+    if instance_path.suffix.lower() in LENIENT_SUFFIXES:
+        instance = _guard(lambda: load_lenient(instance_path))
+    else:
+        instance = _guard(lambda: load_instance(instance_path))
+    language = _language(lang, instance)
+    explanation = print_explanation(console, instance, language, time_limit)
+    raise typer.Exit(EXIT_FOUND if explanation.verdict == "feasible" else EXIT_NONE)
+
+
+@app.command("repair")
+def repair_command(
+    instance_path: Annotated[
+        Path, typer.Argument(metavar="INSTANCE", help="The instance (as it is now).")
+    ],
+    published: Annotated[
+        Path,
+        typer.Option("--from", help="The published timetable (.json or .csv).", show_default=False),
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="A scenario file whose changes apply to INSTANCE."),
+    ] = None,
+    pin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pin", help="Keep a session (its id) or a whole date (YYYY-MM-DD) as published."
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", "-t", help="Seconds.", min=0.01)
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    deterministic: Annotated[bool, typer.Option("--deterministic")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the new timetable (as tot solve).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    lang: LangOption = None,
+) -> None:
+    """Re-plan after a change, moving as few published sessions as the rules allow."""
+    console = Console(highlight=False)
+    check_output_path(out)
+    instance = _guard(lambda: load_instance(instance_path))
+    if scenario is not None:
+        from scheduler.scenario import apply_scenario, load_scenario
+
+        changes = _guard(lambda: load_scenario(scenario))
+        base = instance
+        instance = _guard(lambda: apply_scenario(changes, base, scenario))
+    language = _language(lang, instance)
+    _ = texts(language, "explain").gettext
+    timetable = _guard(lambda: read_timetable(published, instance))
+    progress = None if quiet else _ProgressPrinter(Console(stderr=True), language)
+    outcome: dict[str, Repair] = {}
+
+    _guard(lambda: pinned_sessions(timetable, pin or (), str(published)))
+
+    def run(stop: StopHandle) -> Result:
+        outcome["repair"] = _guard(
+            lambda: repair(
+                instance,
+                timetable,
+                pins=pin or (),
+                source=str(published),
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                deterministic=deterministic,
+                progress=progress,
+                stop=stop,
+            )
+        )
+        return outcome["repair"].result
+
+    _solve_interruptibly(run, language)
+    repaired = outcome["repair"]
+    result = repaired.result
+    if result.timetable is None:
+        if result.proven_infeasible:
+            console.print(_("No timetable keeps the pinned sessions and meets every rule."))
+            print_explanation(console, instance, language, time_limit=30.0)
+        else:
+            console.print(_("No timetable found in time."))
+        raise typer.Exit(EXIT_NONE)
+    _print_changes(console, repaired, language)
+    report = check(instance, result.timetable, lang=language)
+    weights = {s: instance.policy.weights.of(s) for s in result.penalties}
+    render_penalties(
+        console, result.penalties, weights, result.objective or 0, report.cost_idr, language
+    )
+    console.print(_summary(result, language))
+    if not report.feasible or report.total != result.objective:
+        render_violations(console, [(v.rule, v.message) for v in report.violations], language)
+        _fail(_("internal error: the checker disagrees with the repair"), EXIT_NONE)
+    if out is not None:
+        write_output(console, out, instance, result.timetable, report, language)
+
+
+def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
+    _ = texts(lang, "explain").gettext
+    names = {
+        "moved": _("moved"),
+        "trainers": _("trainers"),
+        "room": _("room"),
+        "dropped": _("dropped"),
+        "new": _("new"),
+    }
+    changed = [c for c in repaired.changes if c.kinds != ("kept",)]
+    if changed:
+        table = Table(title=_("What changed"), title_justify="left")
+        table.add_column(_("Session"))
+        table.add_column(_("Change"))
+        table.add_column(_("Before"))
+        table.add_column(_("After"))
+        for change in changed:
+            kinds = ", ".join(names[kind] for kind in change.kinds if kind in names)
+            table.add_row(
+                escape(change.session), kinds, escape(change.before), escape(change.after)
+            )
+        console.print(table)
+    console.print(
+        _(
+            "{kept} sessions kept, {moved} moved, {trainers} with other trainers, {rooms} in "
+            "another room, {dropped} dropped, {new} new (disruption {disruption}; weights: "
+            "moved {w_moved}, trainer {w_trainer}, room {w_room})."
+        ).format(
+            kept=repaired.count("kept"),
+            moved=repaired.count("moved"),
+            trainers=repaired.count("trainers"),
+            rooms=repaired.count("room"),
+            dropped=repaired.count("dropped"),
+            new=repaired.count("new"),
+            disruption=repaired.disruption,
+            w_moved=MOVED,
+            w_trainer=TRAINER,
+            w_room=ROOM,
+        )
+    )

@@ -1,0 +1,343 @@
+"""Re-planning: a feasible timetable close to a published one, after something changed.
+
+The published timetable's sessions are matched to the new instance's offerings (event, topic
+and groups). The solver first minimises the *disruption*, then, with the least disruption
+kept, the policy's usual objective (`solve(..., first_objective=...)`), by CP-SAT's own
+portfolio, which starts from the published timetable given as a hint (the large neighbourhood
+search would start from a timetable of its own). Disruption, per published session:
+
+| change                                        | weight |
+|-----------------------------------------------|--------|
+| the session no longer at its date and slot    | `MOVED` = 10 |
+| each facilitator no longer at it              | `TRAINER` = 3 |
+| its room changed                              | `ROOM` = 1 |
+
+A session kept at its date and slot with its facilitators and room costs nothing. Pinned
+sessions (by id, or every session of a date already delivered) must stay exactly as
+published. Sessions of offerings that no longer exist are dropped; new offerings' sessions
+are new; neither enters the disruption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from models import Instance, ScheduledSession, Timetable
+from scheduler.checker import check
+from scheduler.errors import InputError
+from scheduler.model import BoolLit, TimetableModel
+from scheduler.solve import Progress, Result, StopHandle, solve
+
+MOVED, TRAINER, ROOM = 10, 3, 1
+"""Disruption weights: a session moved, a facilitator replaced, a room changed."""
+
+OfferingKey = tuple[str, str, frozenset[str]]
+ChangeKind = Literal["kept", "moved", "trainers", "room", "dropped", "new"]
+
+
+def _key(session: ScheduledSession) -> OfferingKey:
+    return session.event, session.topic, frozenset(session.groups)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened to one session between the published and the repaired timetable."""
+
+    session: str
+    """The session's id in the published timetable (in the new one for a `new` session)."""
+    kinds: tuple[ChangeKind, ...]
+    before: str
+    after: str
+
+
+@dataclass
+class Repair:
+    """A repaired timetable (in `result`), with its changes against the published one."""
+
+    result: Result
+    changes: list[Change]
+
+    def count(self, kind: ChangeKind) -> int:
+        """How many published sessions had a change of `kind` (or how many are new)."""
+        return sum(kind in change.kinds for change in self.changes)
+
+    @property
+    def disruption(self) -> int | None:
+        """The weighted disruption the solver reached (its first level), if it found one."""
+        levels = self.result.levels
+        return levels[0].objective if levels else None
+
+
+def pinned_sessions(published: Timetable, pins: Sequence[str], source: str) -> set[str]:
+    """Session ids named by `pins`: session ids, or dates (YYYY-MM-DD) of whole days."""
+    ids = {s.id for s in published.sessions}
+    chosen: set[str] = set()
+    for pin in pins:
+        if pin in ids:
+            chosen.add(pin)
+            continue
+        try:
+            day = dt.date.fromisoformat(pin)
+        except ValueError:
+            raise InputError(
+                f"{source}: --pin '{pin}' is neither a session of the timetable nor a date"
+            ) from None
+        on_day = {s.id for s in published.sessions if s.date == day}
+        if not on_day:
+            raise InputError(f"{source}: --pin {pin}: the timetable has no session on that date")
+        chosen |= on_day
+    return chosen
+
+
+def repair(
+    instance: Instance,
+    published: Timetable,
+    *,
+    pins: Sequence[str] = (),
+    source: str = "timetable",
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    stop: StopHandle | None = None,
+) -> Repair:
+    """Re-plan `instance` as close to `published` as its rules allow (see the module doc)."""
+    pinned = pinned_sessions(published, pins, source)
+    still_valid = check(instance, published).feasible
+
+    def disruption(tm: TimetableModel) -> Any:
+        first_variable = len(tm.model.proto.variables)
+        _hint_plans(tm, published)
+        expression = _disruption(tm, published, pinned)
+        _hint_the_rest_false(tm, first_variable)
+        if still_valid:
+            # The published timetable breaks no rule of the changed instance: keep it whole.
+            tm.model.add(expression == 0)
+        return expression
+
+    result = solve(
+        instance,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        progress=progress,
+        stop=stop,
+        search="portfolio",
+        first_objective=disruption,
+    )
+    changes = [] if result.timetable is None else compare(published, result.timetable)
+    return Repair(result, changes)
+
+
+def _disruption(tm: TimetableModel, published: Timetable, pinned: set[str]) -> Any:
+    """The weighted disruption as an expression on `tm`; pinned sessions kept by constraints.
+
+    The published timetable becomes a complete hint: its decisions and the disruption's own
+    literals true, everything else false.
+    """
+    model, v, problem = tm.model, tm.vars, tm.problem
+    offering_of = {
+        (problem.events[k.event].id, k.topic_id, frozenset(k.group_ids)): k
+        for k in problem.offerings
+    }
+    trainer_idx = {t.id: t.idx for t in problem.trainers}
+    room_idx = {r.id: r.idx for r in problem.rooms}
+    method_idx = {m.id: m.idx for m in problem.methods}
+    plan_start = {plan.event: plan.start for plan in published.events}
+    terms: list[Any] = []
+    for session in published.sessions:
+        k = offering_of.get(_key(session))
+        if k is None:
+            continue
+        ev = problem.events[k.event]
+        slot = session.slot - 1
+        places: list[tuple[int, BoolLit, bool]] = []
+        for start in range(ev.num_starts):
+            for day in range(ev.num_days):
+                period = day * ev.num_slots + slot
+                if ev.date(start, day) != session.date or (k.idx, period) not in v.x:
+                    continue
+                place = v.x[k.idx, period]
+                block = tm.block_lit(k.event, start)
+                if block is not None:
+                    place = _both(tm, place, block)
+                as_published = ev.dates[start] == plan_start.get(ev.id)
+                if as_published:
+                    _hint(tm, v.x[k.idx, period], place)
+                    _hint(tm, v.method.get((k.idx, period, method_idx.get(session.method, -1))))
+                places.append((period, place, as_published))
+        kept = _any(tm, [place for _p, place, _h in places])
+        if any(hinted for _p, _l, hinted in places):
+            _hint(tm, kept)
+        must = session.id in pinned
+        if must:
+            model.add(kept == 1)
+        terms.append(MOVED * (1 - kept))
+        for facilitation in session.trainers:
+            t = trainer_idx.get(facilitation.trainer)
+            staffed = []
+            for period, place, hinted in places:
+                for n, need in enumerate(k.needs):
+                    lit = v.staff.get((k.idx, period, n, t)) if t is not None else None
+                    if lit is not None and need.name == facilitation.role:
+                        staffed.append(_both(tm, place, lit))
+                        if hinted:
+                            _hint(tm, lit, staffed[-1])
+            retained = _any(tm, staffed)
+            if must:
+                model.add(retained == 1)
+            terms.append(TRAINER * (1 - retained))
+        r = room_idx.get(session.room)
+        housed = []
+        for period, place, hinted in places:
+            lit = v.room.get((k.idx, period, r)) if r is not None else None
+            if lit is not None:
+                housed.append(_both(tm, place, lit))
+                if hinted:
+                    _hint(tm, lit, housed[-1])
+        same_room = _any(tm, housed)
+        if must:
+            model.add(same_room == 1)
+        terms.append(ROOM * (1 - same_room))
+    return sum(terms)
+
+
+def _hint_plans(tm: TimetableModel, published: Timetable) -> None:
+    """Hint each event's published start date and venue (the search starts from them)."""
+    problem = tm.problem
+    plans = {plan.event: plan for plan in published.events}
+    venue_idx = {venue.id: venue.idx for venue in problem.venues}
+    for ev in problem.events:
+        plan = plans.get(ev.id)
+        if plan is None:
+            continue
+        for start in range(ev.num_starts):
+            if ev.dates[start] == plan.start:
+                _hint(tm, tm.block_lit(ev.idx, start))
+        _hint(tm, tm.vars.venue.get((ev.idx, venue_idx.get(plan.venue, -1))))
+
+
+def _hint(tm: TimetableModel, *lits: BoolLit | int | None) -> None:
+    """Hint each literal of `lits` true, once (CP-SAT rejects a variable hinted twice)."""
+    hinted = _hinted(tm)
+    for lit in lits:
+        if lit is None or isinstance(lit, int) or lit.index in hinted:
+            continue
+        hinted.add(lit.index)
+        tm.model.add_hint(lit, 1)
+
+
+def _hinted(tm: TimetableModel) -> set[int]:
+    table = tm._cache.setdefault("repair_hints", set())
+    assert isinstance(table, set)
+    return table
+
+
+def _hint_the_rest_false(tm: TimetableModel, first_variable: int) -> None:
+    """Complete the hint: every decision, and every variable made for the disruption from
+    `first_variable` on, not hinted true is hinted false.
+
+    A complete hint that is feasible is CP-SAT's first solution; an infeasible one is repaired
+    from there.
+    """
+    hinted = _hinted(tm)
+    made = range(first_variable, len(tm.model.proto.variables))
+    indices = [var.index for var in tm.vars.decisions()] + list(made)
+    for index in indices:
+        if index not in hinted:
+            hinted.add(index)
+            tm.model.add_hint(tm.model.get_bool_var_from_proto_index(index), 0)
+
+
+def _both(tm: TimetableModel, first: BoolLit, second: BoolLit) -> BoolLit:
+    """A literal implying both (the objective makes it true whenever it can be)."""
+    if first is second:
+        return first
+    var = tm.model.new_bool_var("")
+    tm.model.add_implication(var, first)
+    tm.model.add_implication(var, second)
+    return var
+
+
+def _any(tm: TimetableModel, lits: list[BoolLit]) -> BoolLit | int:
+    """A literal implying one of `lits` (0 when there is none)."""
+    if not lits:
+        return 0
+    if len(lits) == 1:
+        return lits[0]
+    var = tm.model.new_bool_var("")
+    tm.model.add_bool_or(lits).only_enforce_if(var)
+    return var
+
+
+def _place(session: ScheduledSession) -> str:
+    return f"{session.date} slot {session.slot}"
+
+
+def _staff(session: ScheduledSession) -> frozenset[tuple[str, str]]:
+    return frozenset((f.trainer, f.role) for f in session.trainers)
+
+
+def compare(published: Timetable, repaired: Timetable) -> list[Change]:
+    """Per published session: kept, moved, trainers or room changed, or dropped; then new ones.
+
+    Within an offering, sessions at the same date and slot are matched first; the rest are
+    matched in date order.
+    """
+    before: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
+    after: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
+    for session in published.sessions:
+        before[_key(session)].append(session)
+    for session in repaired.sessions:
+        after[_key(session)].append(session)
+    changes: list[Change] = []
+    for key, old_sessions in before.items():
+        new_sessions = sorted(after.get(key, []), key=lambda s: (s.date, s.slot))
+        unmatched_old = []
+        for old in sorted(old_sessions, key=lambda s: (s.date, s.slot)):
+            same = next((s for s in new_sessions if (s.date, s.slot) == (old.date, old.slot)), None)
+            if same is None:
+                unmatched_old.append(old)
+                continue
+            new_sessions.remove(same)
+            changes.append(_change(old, same))
+        for old in unmatched_old:
+            if new_sessions:
+                changes.append(_change(old, new_sessions.pop(0)))
+            else:
+                changes.append(Change(old.id, ("dropped",), _place(old), "-"))
+        for new in new_sessions:
+            changes.append(Change(new.id, ("new",), "-", _place(new)))
+    for key, new_sessions in after.items():
+        if key not in before:
+            changes.extend(Change(s.id, ("new",), "-", _place(s)) for s in new_sessions)
+    return sorted(changes, key=lambda c: c.session)
+
+
+def _change(old: ScheduledSession, new: ScheduledSession) -> Change:
+    kinds: list[ChangeKind] = []
+    before_parts: list[str] = []
+    after_parts: list[str] = []
+    if (old.date, old.slot) != (new.date, new.slot):
+        kinds.append("moved")
+        before_parts.append(_place(old))
+        after_parts.append(_place(new))
+    gone = _staff(old) - _staff(new)
+    if gone:
+        kinds.append("trainers")
+        before_parts.append(", ".join(sorted(f"-{t}" for t, _r in gone)))
+        added = _staff(new) - _staff(old)
+        after_parts.append(", ".join(sorted(f"+{t}" for t, _r in added)))
+    if old.room != new.room:
+        kinds.append("room")
+        before_parts.append(old.room)
+        after_parts.append(new.room)
+    if not kinds:
+        return Change(old.id, ("kept",), _place(old), _place(new))
+    return Change(old.id, tuple(kinds), "; ".join(before_parts), "; ".join(after_parts))

@@ -1,0 +1,278 @@
+"""`tot compare`: KPIs, differences, files, determinism, and runs on a real Dask cluster."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from rich.console import Console
+from typer.testing import CliRunner
+
+from models import Timetable
+from scheduler.checker import check
+from scheduler.cli import app
+from scheduler.compare import (
+    Comparison,
+    Run,
+    Settings,
+    compare,
+    comparison_csv,
+    comparison_html,
+    comparison_workbook,
+    differences,
+    key_figures,
+    render_comparison,
+    scenario_runs,
+    solve_run,
+)
+from scheduler.loader import load_instance
+from scheduler.solve import solve
+from tests.conftest import DATA, INSTANCES
+
+TINY = DATA / "tiny.yaml"
+TINY_SCENARIOS = sorted((DATA / "scenarios").glob("*.yaml"))
+NTT = INSTANCES / "ntt.yaml"
+NTT_SCENARIOS = sorted((DATA / "scenarios" / "ntt").glob("*.yaml"))
+DETERMINISTIC = Settings(time_limit=1.0, workers=1, seed=3)
+"""One worker and one deterministic second: NTT is not solved to optimality in that time, so
+equal results across runs are the deterministic mode's doing, not the optimum's."""
+
+
+def _table(comparison: Comparison) -> str:
+    """The comparison as printed, without the measured solve times."""
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_comparison(console, comparison, "en", timing=False)
+    assert isinstance(console.file, io.StringIO)
+    return console.file.getvalue()
+
+
+def _essence(comparison: Comparison) -> list[tuple[object, ...]]:
+    """What must not depend on where or when the runs were solved."""
+    return [
+        (
+            outcome.label,
+            outcome.status,
+            outcome.objective,
+            outcome.kpis,
+            None if outcome.timetable is None else outcome.timetable.sessions,
+            None if outcome.timetable is None else outcome.timetable.events,
+        )
+        for outcome in comparison.outcomes
+    ]
+
+
+# Key figures and differences.
+
+
+def test_key_figures_from_instance_and_timetable() -> None:
+    instance = load_instance(DATA / "checker" / "three_provinces.yaml")
+    result = solve(instance, time_limit=5, workers=1, seed=0)
+    assert result.timetable is not None
+    report = check(instance, result.timetable)
+    kpis = key_figures(instance, result.timetable, report)
+    # Dewi (Bali) also teaches in NTT, two days each way; Andi teaches at home in Sulsel.
+    assert kpis.travel_days == 4
+    assert (kpis.busiest_trainer, kpis.busiest_load) == ("dewi", 2)
+    assert kpis.participatory_share == 0.0 and kpis.partnership_share == 0.0
+    assert kpis.cost_idr == report.cost_idr == 100_000 * 3 + 1_500_000
+    assert kpis.total == report.total == result.objective
+
+
+def test_shares_of_the_tiny_workshop() -> None:
+    instance = load_instance(TINY)
+    outcome = solve_run(Run("tiny", instance.name, instance), Settings(5.0, 1))
+    assert outcome.found and outcome.kpis is not None and outcome.timetable is not None
+    sessions = outcome.timetable.sessions
+    slots = sum(s.num_slots for s in sessions)
+    participatory = sum(s.num_slots for s in sessions if instance.method(s.method).participatory)
+    with_ketut = sum(1 for s in sessions if "ketut" in {f.trainer for f in s.trainers})
+    assert outcome.kpis.participatory_share == participatory / slots
+    assert outcome.kpis.partnership_share == with_ketut / len(sessions)
+
+
+def _moved(timetable: Timetable) -> Timetable:
+    """The timetable with its first session one slot later, in another room, with another
+    trainer, and its last session gone."""
+    first = timetable.sessions[0]
+    trainers = tuple(f.model_copy(update={"trainer": "someone"}) for f in first.trainers)
+    changed = first.model_copy(
+        update={"slot": first.slot + 1, "room": "elsewhere", "trainers": trainers}
+    )
+    return timetable.model_copy(update={"sessions": (changed, *timetable.sessions[1:-1])})
+
+
+def test_differences_name_each_session_and_what_changed() -> None:
+    instance = load_instance(TINY)
+    result = solve(instance, time_limit=5, workers=1, seed=0)
+    assert result.timetable is not None
+    base = result.timetable
+    assert differences(base, base) == []
+    found = differences(base, _moved(base))
+    first, last = base.sessions[0], base.sessions[-1]
+    assert [(d.subject, d.aspect) for d in found] == sorted(
+        [(first.id, "moved"), (first.id, "room"), (first.id, "trainers"), (last.id, "removed")]
+    )
+    room = next(d for d in found if d.aspect == "room")
+    assert (room.before, room.after) == (first.room, "elsewhere")
+    moved = next(d for d in found if d.aspect == "moved")
+    assert moved.after.endswith(f"slot {first.slot + 1}")
+
+
+# The command.
+
+
+def test_compare_prints_every_run_and_the_differences(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "comparison.csv"
+    args = ["compare", str(TINY), *map(str, TINY_SCENARIOS), "--time-limit", "5"]
+    result = runner.invoke(app, [*args, "--parallel", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for label in ("tiny (base)", "cost-heavy", "dewi-away", "opening-pinned"):
+        assert label in result.stdout
+    for name in ("total cost", "penalty S5 cost", "participatory share",
+                 "community co-facilitation share", "trainer travel days",
+                 "busiest trainer's load", "solve time", "gap"):  # fmt: skip
+        assert name in result.stdout
+    assert "Differences from the base: dewi-away (Dewi away on Monday)" in result.stdout
+    assert "Differences from the base: cost-heavy (Cost first)" in result.stdout
+    assert "the same timetable as the base" in result.stdout
+    assert "4/4 scenarios done" in result.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert [row[0] for row in rows] == ["scenario", "tiny", *(p.stem for p in TINY_SCENARIOS)]
+
+
+def test_compare_in_indonesian(runner: CliRunner) -> None:
+    args = ["compare", str(TINY), str(TINY_SCENARIOS[0]), "--time-limit", "5", "--lang", "id"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "biaya total" in result.stdout and "tiny (dasar)" in result.stdout
+    assert "2/2 skenario selesai" in result.stderr
+
+
+def test_a_scenario_without_a_timetable_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = tmp_path / "no-peer.yaml"
+    scenario.write_text(
+        f"name: No peer facilitator\nbase: {TINY}\nchanges:\n"
+        "  - {kind: unavailable, entity: trainer, id: ketut, "
+        "dates: [{start: 1999-02-01, end: 1999-02-03}]}\n"
+    )
+    result = runner.invoke(app, ["compare", str(TINY), str(scenario), "--time-limit", "5"])
+    assert result.exit_code == 1, result.output
+    assert "infeasible" in result.stdout
+    assert "no timetable to compare" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--executor", "cloud"], "--executor: 'cloud' is not one of local, dask"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: only with --executor dask"),
+        (["--out", "comparison.pdf"],
+         "comparison.pdf: cannot write '.pdf' files (expected one of .csv, .xlsx, .html)"),
+        ([str(DATA / "scenarios" / "bad" / "unknown_field.yaml")],
+         f"{DATA / 'scenarios' / 'bad' / 'unknown_field.yaml'}: change 1 (set): trainer 'dewi' "
+         "has no field 'fee'"),
+        ([str(NTT_SCENARIOS[0])],
+         f"{NTT_SCENARIOS[0]}: its base is {NTT}, not {TINY}"),
+    ],
+)  # fmt: skip
+def test_bad_compare_exits_2(runner: CliRunner, extra: list[str], expected: str) -> None:
+    result = runner.invoke(app, ["compare", str(TINY), str(TINY_SCENARIOS[0]), *extra])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == expected
+    assert "Traceback" not in result.output
+
+
+# Files.
+
+
+@pytest.fixture(scope="module")
+def tiny_comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    """The tiny comparison, with a scenario whose name a spreadsheet would run as a formula."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    formula = folder / "formula.yaml"
+    formula.write_text(
+        f"name: '=HYPERLINK(\"http://x\") <b>bold</b>'\nbase: {TINY}\n"
+        "changes:\n  - {kind: weight, rule: S6, value: 5}\n"
+    )
+    runs = scenario_runs(TINY, [*TINY_SCENARIOS, formula])
+    return compare(runs, Settings(5.0, 1))
+
+
+def test_csv_is_formula_safe(tiny_comparison: Comparison) -> None:
+    rows = list(csv.reader(io.StringIO(comparison_csv(tiny_comparison))))
+    assert rows[-1][1] == '\'=HYPERLINK("http://x") <b>bold</b>'
+    assert len(rows) == 1 + len(tiny_comparison.outcomes)
+
+
+def test_workbook_has_kpis_and_differences(tiny_comparison: Comparison, tmp_path: Path) -> None:
+    path = tmp_path / "comparison.xlsx"
+    comparison_workbook(tiny_comparison).save(path)
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["KPIs", "Differences"]
+    kpis = workbook["KPIs"]
+    assert kpis.cell(row=2, column=1).value == "tiny"
+    assert kpis.cell(row=kpis.max_row, column=2).value.startswith("'=HYPERLINK")
+    assert kpis.cell(row=kpis.max_row, column=2).data_type == "s"
+    differences_sheet = workbook["Differences"]
+    expected = sum(len(found) for found in tiny_comparison.differences.values())
+    assert differences_sheet.max_row == 1 + expected
+
+
+def test_html_is_self_contained_with_a_chart(tiny_comparison: Comparison) -> None:
+    page = comparison_html(tiny_comparison)
+    assert "<svg" in page and "<rect" in page
+    assert "<script" not in page and "<link" not in page
+    assert " src=" not in page and " href=" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "Differences from the base" in page
+
+
+def test_compare_writes_each_kind_of_file(runner: CliRunner, tmp_path: Path) -> None:
+    for suffix in (".xlsx", ".html"):
+        out = tmp_path / f"comparison{suffix}"
+        args = ["compare", str(TINY), str(TINY_SCENARIOS[0]), "--time-limit", "5"]
+        result = runner.invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 0
+        assert f"Comparison written to {out}" in result.stdout
+
+
+# Determinism, locally and on Dask.
+
+
+@pytest.fixture(scope="module")
+def ntt_local() -> Comparison:
+    return compare(scenario_runs(NTT, NTT_SCENARIOS), DETERMINISTIC, parallel=2)
+
+
+def test_comparing_twice_gives_identical_tables(ntt_local: Comparison) -> None:
+    assert all(outcome.found for outcome in ntt_local.outcomes)
+    for outcome in ntt_local.outcomes:
+        assert outcome.timetable is not None
+        instance = next(r.instance for r in scenario_runs(NTT, NTT_SCENARIOS)
+                        if r.label == outcome.label)  # fmt: skip
+        assert check(instance, outcome.timetable).feasible
+    again = compare(scenario_runs(NTT, NTT_SCENARIOS), DETERMINISTIC, parallel=1)
+    assert _table(again) == _table(ntt_local)
+    assert _essence(again) == _essence(ntt_local)
+    assert ntt_local.differences == again.differences
+
+
+def test_a_dask_cluster_gives_the_local_results(ntt_local: Comparison) -> None:
+    distributed: Any = importlib.import_module("dask.distributed")  # used untyped
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        on_dask = compare(
+            scenario_runs(NTT, NTT_SCENARIOS),
+            DETERMINISTIC,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+        )
+    assert _essence(on_dask) == _essence(ntt_local)
+    assert _table(on_dask) == _table(ntt_local)

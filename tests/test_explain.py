@@ -1,0 +1,110 @@
+"""Why no timetable exists: the solver's conflict, shrunk and told in planners' words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from scheduler.compile import compile_instance
+from scheduler.explain import _check, explain
+from scheduler.loader import load_instance
+from scheduler.model import build_model
+from scheduler.solve import solve
+from tests.conftest import DATA, INSTANCES
+
+INFEASIBLE = DATA / "infeasible"
+
+# file -> (rule id, entity kind, entity id) that the explanation must name.
+EXPECTED = {
+    "solver-trainers-away.yaml": [
+        ("H5", "trainer", "ayu"),
+        ("H5", "trainer", "budi"),
+        ("H4", "group", "women"),
+    ],
+    "solver-prerequisite-last-day.yaml": [("H9", "topic", "planning")],
+    "solver-trainer-two-events.yaml": [("H3", "trainer", "dewi")],
+    "solver-one-room.yaml": [("H2", "room", "pendopo")],
+    "solver-community-every-session.yaml": [("S10", "policy", "S10"), ("H11", "trainer", "ketut")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_conflict_names_the_cause(name: str) -> None:
+    instance = load_instance(INFEASIBLE / name)
+    assert solve(instance, time_limit=10, workers=1).proven_infeasible
+    explanation = explain(instance, time_limit=30)
+    assert explanation.verdict == "infeasible"
+    assert explanation.stage == "solver"
+    assert explanation.minimal
+    named = {(f.rule, kind, entity) for f in explanation.findings for kind, entity in f.entities}
+    for expected in EXPECTED[name]:
+        assert expected in named, (expected, explanation.findings)
+    assert all(f.message and f.suggestion for f in explanation.findings)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_conflict_is_minimal(name: str) -> None:
+    """Each rule of the explanation is needed: without it, the others can all hold."""
+    instance = load_instance(INFEASIBLE / name)
+    explanation = explain(instance, time_limit=30)
+    tm = build_model(compile_instance(instance, relaxed=True), guarding=True)
+    tm.model.clear_objective()
+    keys = explanation.guards
+    assert len(keys) == len(explanation.findings)
+    assert [key[0] for key in keys] == [f.rule for f in explanation.findings]
+    assert _check(tm, keys, 10, 1)[0] == "infeasible"
+    for key in keys:
+        assert _check(tm, [k for k in keys if k != key], 10, 1)[0] == "feasible", key
+
+
+def test_trainer_dates_are_named() -> None:
+    explanation = explain(load_instance(INFEASIBLE / "solver-trainers-away.yaml"))
+    ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
+    assert ayu.message == "Trainer 'ayu' is unavailable on Tuesday 2 February 1999."
+    assert "add another trainer qualified for 'partnership'" in ayu.suggestion
+
+
+def test_indonesian_explanation() -> None:
+    explanation = explain(load_instance(INFEASIBLE / "solver-trainers-away.yaml"), lang="id")
+    ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
+    assert ayu.message == "Pelatih 'ayu' tidak tersedia pada Selasa 2 Februari 1999."
+
+
+@pytest.mark.parametrize("path", [DATA / "tiny.yaml", INSTANCES / "ntt.yaml"])
+def test_feasible_instances_are_said_to_be_feasible(path: Path) -> None:
+    assert explain(load_instance(path), time_limit=30).verdict == "feasible"
+
+
+def test_explain_command_fits_one_screen(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["explain", str(INFEASIBLE / "solver-one-room.yaml")])
+    assert result.exit_code == 1, result.output
+    assert "Room 'pendopo' of venue 'sanur' holds one session at a time." in result.output
+    assert "Add a room at 'sanur'" in result.output
+    assert len(result.output.splitlines()) <= 25
+
+
+def test_explain_command_on_a_feasible_instance(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["explain", str(DATA / "tiny.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "A timetable exists" in result.output
+
+
+def test_solve_explains_when_it_proves_infeasibility(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = runner.invoke(
+        app, ["solve", str(INFEASIBLE / "solver-trainer-two-events.yaml"), "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "Trainer 'dewi' leads one session at a time" in result.output
+    assert not out.exists()
+
+
+def test_explain_bad_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nprovinces: [\n", encoding="utf-8")
+    result = runner.invoke(app, ["explain", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
