@@ -148,6 +148,17 @@ class Instance(Frozen):
         return result
 
 
+COLLECTIONS = {
+    "province": "provinces",
+    "venue": "venues",
+    "trainer": "trainers",
+    "method": "methods",
+    "topic": "topics",
+    "group": "groups",
+    "event": "events",
+}
+"""Where each kind of top-level entity lives in instance data (rooms live in their venue)."""
+
 LENIENT_KEY = "skip_feasibility_checks"
 LENIENT: dict[str, bool] = {LENIENT_KEY: True}
 """Validation context that keeps the structural checks but skips staffing and calendars.

@@ -38,7 +38,7 @@ def describe_validation_error(source: str, error: ValidationError, raw: Any) -> 
         return InputError(f"{source}: {cause}")
     location = tuple(first["loc"])
     entity, field = _locate(location, raw)
-    problem = _problem(first, location)
+    problem = pydantic_problem(first)
     where = f"{entity}, field '{field}'" if field else entity
     return InputError(f"{source}: {where}: {problem}")
 
@@ -63,7 +63,7 @@ def _locate(location: Sequence[str | int], raw: Any) -> tuple[str, str]:
             field_start = position + 1
         elif position == 0 and key == "policy":
             entity, field_start = "policy", 1
-    field = _path(location[field_start:])
+    field = field_path(location[field_start:])
     return entity, field
 
 
@@ -87,7 +87,8 @@ def _label(node: Any, index: int, parent: Any) -> str:
     return f"#{index + 1}"
 
 
-def _path(parts: Sequence[str | int]) -> str:
+def field_path(parts: Sequence[str | int]) -> str:
+    """`dates[1].start` from pydantic's location ('dates', 0, 'start'): counted from 1."""
     text = ""
     for part in parts:
         if isinstance(part, int):
@@ -97,7 +98,8 @@ def _path(parts: Sequence[str | int]) -> str:
     return text
 
 
-def _problem(detail: Mapping[str, Any], location: Sequence[str | int]) -> str:
+def pydantic_problem(detail: Mapping[str, Any]) -> str:
+    """What is wrong, from one pydantic error detail, in the words of every input message."""
     kind = detail["type"]
     message = str(detail["msg"])
     if kind == "missing":

@@ -41,8 +41,14 @@ from models import (
     Venue,
     WeightChange,
 )
+from models.instance import COLLECTIONS
 from models.scenario import CHANGE_KINDS
-from scheduler.errors import InputError, describe_validation_error
+from scheduler.errors import (
+    InputError,
+    describe_validation_error,
+    field_path,
+    pydantic_problem,
+)
 from scheduler.loader import load_instance, read_structured
 from scheduler.timetable_io import write_text_atomically
 
@@ -57,16 +63,6 @@ ENTITY_MODELS: dict[str, type[BaseModel]] = {
     "event": Event,
 }
 """The model of each kind of entity a change can address."""
-COLLECTIONS = {
-    "province": "provinces",
-    "venue": "venues",
-    "trainer": "trainers",
-    "method": "methods",
-    "topic": "topics",
-    "group": "groups",
-    "event": "events",
-}
-"""Where each kind of entity lives in instance data (rooms live in their venue)."""
 _KINDS_OF = {collection: kind for kind, collection in COLLECTIONS.items()}
 INSTANCE_OUT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -171,9 +167,9 @@ class _Applier:
             return model.model_validate(value).model_dump(mode="json")
         except ValidationError as exc:
             detail = exc.errors(include_url=False)[0]
-            field = _path(tuple(detail["loc"]))
+            field = field_path(tuple(detail["loc"]))
             where = f"{label}, field '{field}'" if field else label
-            self._fail(f"{where}: {_problem(detail)}")
+            self._fail(f"{where}: {pydantic_problem(detail)}")
 
     # The changes.
 
@@ -533,38 +529,9 @@ def _describe(source: str, error: ValidationError, raw: Data) -> InputError:
             return InputError(f"{source}: change {number}: kind '{kind}' is not one of {kinds}")
         if not isinstance(change, Mapping):
             return InputError(f"{source}: change {number}: expected a mapping with a kind")
-        field = _path(location[3:])
+        field = field_path(location[3:])
         where = f"change {number} ({kind})" + (f", field '{field}'" if field else "")
-        return InputError(f"{source}: {where}: {_problem(first)}")
-    field = _path(location)
+        return InputError(f"{source}: {where}: {pydantic_problem(first)}")
+    field = field_path(location)
     where = f"field '{field}'" if field else "scenario"
-    return InputError(f"{source}: {where}: {_problem(first)}")
-
-
-def _path(parts: Sequence[str | int]) -> str:
-    """`dates[1].start` from ('dates', 0, 'start')."""
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
-
-
-def _problem(detail: Mapping[str, Any]) -> str:
-    """What is wrong, from one pydantic error, in the words of the loader's messages."""
-    kind = detail["type"]
-    message = str(detail["msg"])
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a known field"
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            return message.removeprefix(prefix)
-    value = detail.get("input")
-    text = f"{message[0].lower()}{message[1:]}"
-    if isinstance(value, str | int | float | bool) or value is None:
-        return f"{value!r}: {text}"
-    return text
+    return InputError(f"{source}: {where}: {pydantic_problem(first)}")

@@ -67,6 +67,7 @@ from pydantic import ValidationError
 from models import Instance, InstanceError
 from models.common import ROLES, SOFT_IDS, DateRange, Facility
 from models.entities import DayRule
+from models.instance import COLLECTIONS
 from scheduler.cells import FORMULA_STARTS
 from scheduler.errors import InputError
 from scheduler.i18n import rule_name, texts
@@ -1149,16 +1150,7 @@ def _describe(
     return _fail(source, cell, problem)
 
 
-_KIND_KEYS = {
-    "province": "provinces",
-    "venue": "venues",
-    "trainer": "trainers",
-    "method": "methods",
-    "topic": "topics",
-    "group": "groups",
-    "event": "events",
-    "travel link": "travel",
-}
+_KIND_KEYS = {**COLLECTIONS, "travel link": "travel"}
 
 
 def _instance_error_cell(cause: InstanceError, data: Mapping[str, Any], origins: _Origins) -> _Cell:
