@@ -180,14 +180,20 @@ def _event_h1(instance: Instance, event_id: str, lang: str) -> Told:
     _ = texts(lang, "explain").gettext
     event = instance.event(event_id)
     days = working_days(instance.province(event.province), event)
+    days_text = _("{count} days").format(count=event.days)
+    if event.days == 1:
+        days_text = _("1 day")
+    slots_text = _("{count} slots").format(count=len(event.slots))
+    if len(event.slots) == 1:
+        slots_text = _("1 slot")
     message = _(
-        "All {sessions} sessions of event '{event}' must take place in {days} days of "
-        "{slots} slots, between {first} and {last}."
+        "All {sessions} sessions of event '{event}' must take place in {days} of {slots}, "
+        "between {first} and {last}."
     ).format(
         sessions=_sessions_of(instance, event_id),
         event=event_id,
-        days=event.days,
-        slots=len(event.slots),
+        days=days_text,
+        slots=slots_text,
         first=long_date(days[0], lang),
         last=long_date(days[-1], lang),
     )
