@@ -20,7 +20,7 @@ import io
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from scheduler.errors import InputError
 from scheduler.exports.files import write_file
 from scheduler.i18n import rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
+from scheduler.repair import repair
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 
@@ -57,6 +58,8 @@ class Run:
     title: str
     """The scenario's name, or the base instance's."""
     instance: Instance
+    published: Timetable | None = None
+    """With a timetable, the run re-plans it with the fewest changes (`scheduler.repair`)."""
 
 
 @dataclass(frozen=True)
@@ -177,13 +180,23 @@ def key_figures(instance: Instance, timetable: Timetable, report: CheckReport) -
 
 def solve_run(run: Run, settings: Settings) -> Outcome:
     """Solve and check one run (in whatever process or Dask worker it is sent to)."""
-    result = solve(
-        run.instance,
-        time_limit=settings.time_limit,
-        workers=settings.workers,
-        seed=settings.seed,
-        deterministic=settings.deterministic,
-    )
+    if run.published is not None:
+        result = repair(
+            run.instance,
+            run.published,
+            time_limit=settings.time_limit,
+            workers=settings.workers,
+            seed=settings.seed,
+            deterministic=settings.deterministic,
+        ).result
+    else:
+        result = solve(
+            run.instance,
+            time_limit=settings.time_limit,
+            workers=settings.workers,
+            seed=settings.seed,
+            deterministic=settings.deterministic,
+        )
     timetable = result.timetable
     if timetable is None:
         return Outcome(run.label, run.title, result.status, None, None, None, result.runtime, None)
@@ -382,15 +395,43 @@ def compare(
     scheduler: str | None = None,
     progress: Progress | None = None,
     lang: str = "en",
+    stable: bool = False,
 ) -> Comparison:
-    """Solve the base (`runs[0]`) and each scenario, and find what differs from the base."""
-    outcomes = solve_all(runs, settings, parallel, executor, scheduler, progress)
+    """Solve the base (`runs[0]`) and each scenario, and find what differs from the base.
+
+    With `stable`, the base is solved first and each scenario re-plans the base timetable
+    with the fewest changes (`scheduler.repair`), so that the differences are the ones the
+    scenario forces rather than those of another search.
+    """
+    if stable and len(runs) > 1:
+        first = solve_all(
+            runs[:1], settings, 1, executor, scheduler, _shifted(progress, 0, len(runs))
+        )
+        published = first[0].timetable
+        rest = [replace(run, published=published) for run in runs[1:]]
+        outcomes = first + solve_all(
+            rest, settings, parallel, executor, scheduler, _shifted(progress, 1, len(runs))
+        )
+    else:
+        outcomes = solve_all(runs, settings, parallel, executor, scheduler, progress)
     comparison = Comparison(outcomes)
     base = comparison.base.timetable
     for outcome in outcomes[1:]:
         if base is not None and outcome.timetable is not None:
             comparison.differences[outcome.label] = differences(base, outcome.timetable, lang)
     return comparison
+
+
+def _shifted(progress: Progress | None, done_before: int, total: int) -> Progress | None:
+    """`progress` for a part of the runs: counts offset by the runs already done."""
+    if progress is None:
+        return None
+    report = progress
+
+    def shifted(done: int, _part: int, outcome: Outcome) -> None:
+        report(done_before + done, total, outcome)
+
+    return shifted
 
 
 # What the comparison shows: rows of KPIs, in the terminal, CSV, XLSX and HTML.

@@ -133,6 +133,14 @@ def compare_command(
         Path | None,
         typer.Option("--out", "-o", help="Write the comparison: .csv, .xlsx or .html."),
     ] = None,
+    stable: Annotated[
+        bool,
+        typer.Option(
+            "--stable",
+            help="Solve BASE first, then re-plan its timetable for each scenario with the "
+            "fewest changes (as tot repair), so that the differences are the forced ones.",
+        ),
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Solve BASE and each SCENARIO, and compare their key figures and timetables."""
@@ -166,7 +174,7 @@ def compare_command(
     size = parallel or max(1, (os.cpu_count() or 1) // workers)
     chosen: Executor = "dask" if executor == "dask" else "local"
     comparison = _guard(
-        lambda: compare(runs, settings, size, chosen, scheduler, progress, language)
+        lambda: compare(runs, settings, size, chosen, scheduler, progress, language, stable)
     )
     console = Console(highlight=False)
     if not console.is_terminal:  # a file or a pipe: whole lines, not 80 columns

@@ -276,3 +276,20 @@ def test_a_dask_cluster_gives_the_local_results(ntt_local: Comparison) -> None:
         )
     assert _essence(on_dask) == _essence(ntt_local)
     assert _table(on_dask) == _table(ntt_local)
+
+
+def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:
+    """With `stable`, the scenarios' timetables differ from the base far less than fresh ones."""
+    runs = scenario_runs(NTT, NTT_SCENARIOS)
+    settings = Settings(time_limit=5.0, workers=2, seed=0)
+    stable = compare(runs, settings, stable=True)
+    fresh = compare(runs, settings)
+    base = stable.base
+    assert base.timetable is not None
+    for outcome in stable.outcomes[1:]:
+        assert outcome.timetable is not None and outcome.status != "CHECK FAILED"
+        run = next(r for r in runs if r.label == outcome.label)
+        assert check(run.instance, outcome.timetable).feasible
+    moved_stable = sum(len(found) for found in stable.differences.values())
+    moved_fresh = sum(len(found) for found in fresh.differences.values())
+    assert 2 * moved_stable < moved_fresh, (moved_stable, moved_fresh)
