@@ -37,7 +37,7 @@ from scheduler.errors import InputError
 from scheduler.exports.files import write_file
 from scheduler.i18n import rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
-from scheduler.repair import repair
+from scheduler.repair import pair_sessions, repair
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 
@@ -335,8 +335,8 @@ def _same_file(first: Path, second: Path) -> bool:
 def differences(base: Timetable, other: Timetable, lang: str = "en") -> list[Difference]:
     """What differs in `other` from `base`, events first, then sessions in order of id.
 
-    Events may change venue or dates; sessions (matched by id) may move, change room or
-    trainers, or be added or removed.
+    Events may change venue or dates; sessions (paired as `scheduler.repair.pair_sessions`
+    does) may move, change room or trainers, or be added or removed.
     """
     _ = texts(lang, "compare").gettext
     found: list[Difference] = []
@@ -353,16 +353,15 @@ def differences(base: Timetable, other: Timetable, lang: str = "en") -> list[Dif
                     plan.event, "start", _dates(before.dates, lang), _dates(plan.dates, lang)
                 )
             )
-    base_sessions = {session.id: session for session in base.sessions}
-    other_sessions = {session.id: session for session in other.sessions}
-    for session_id in sorted(base_sessions.keys() | other_sessions.keys()):
-        was, now = base_sessions.get(session_id), other_sessions.get(session_id)
+    pairs = pair_sessions(base, other)
+    for was, now in sorted(pairs, key=lambda pair: next(s.id for s in pair if s is not None)):
         if now is None:
             assert was is not None
-            found.append(Difference(session_id, "removed", _when(was, lang), ""))
+            found.append(Difference(was.id, "removed", _when(was, lang), ""))
         elif was is None:
-            found.append(Difference(session_id, "added", "", _when(now, lang)))
+            found.append(Difference(now.id, "added", "", _when(now, lang)))
         else:
+            session_id = was.id
             if (was.date, was.slot) != (now.date, now.slot):
                 found.append(Difference(session_id, "moved", _when(was, lang), _when(now, lang)))
             if was.room != now.room:

@@ -284,39 +284,51 @@ def _staff(session: ScheduledSession) -> frozenset[tuple[str, str]]:
     return frozenset((f.trainer, f.role) for f in session.trainers)
 
 
-def compare(published: Timetable, repaired: Timetable) -> list[Change]:
-    """Per published session: kept, moved, trainers or room changed, or dropped; then new ones.
+Pair = tuple[ScheduledSession | None, ScheduledSession | None]
 
-    Within an offering, sessions at the same date and slot are matched first; the rest are
-    matched in date order.
+
+def pair_sessions(before: Timetable, after: Timetable) -> list[Pair]:
+    """Each session of `before` with its counterpart in `after` (None: gone), then the new ones.
+
+    Sessions of one offering (event, topic and groups) are interchangeable: those at the same
+    date and slot are paired first, the rest in date order.
     """
-    before: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
-    after: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
-    for session in published.sessions:
-        before[_key(session)].append(session)
-    for session in repaired.sessions:
-        after[_key(session)].append(session)
-    changes: list[Change] = []
-    for key, old_sessions in before.items():
-        new_sessions = sorted(after.get(key, []), key=lambda s: (s.date, s.slot))
-        unmatched_old = []
+    earlier: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
+    later: dict[OfferingKey, list[ScheduledSession]] = defaultdict(list)
+    for session in before.sessions:
+        earlier[_key(session)].append(session)
+    for session in after.sessions:
+        later[_key(session)].append(session)
+    pairs: list[Pair] = []
+    for key, old_sessions in earlier.items():
+        new_sessions = sorted(later.pop(key, []), key=lambda s: (s.date, s.slot))
+        unmatched = []
         for old in sorted(old_sessions, key=lambda s: (s.date, s.slot)):
             same = next((s for s in new_sessions if (s.date, s.slot) == (old.date, old.slot)), None)
             if same is None:
-                unmatched_old.append(old)
-                continue
-            new_sessions.remove(same)
-            changes.append(_change(old, same))
-        for old in unmatched_old:
-            if new_sessions:
-                changes.append(_change(old, new_sessions.pop(0)))
+                unmatched.append(old)
             else:
-                changes.append(Change(old.id, ("dropped",), _place(old), "-"))
-        for new in new_sessions:
+                new_sessions.remove(same)
+                pairs.append((old, same))
+        for old in unmatched:
+            pairs.append((old, new_sessions.pop(0) if new_sessions else None))
+        pairs.extend((None, new) for new in new_sessions)
+    for new_sessions in later.values():
+        pairs.extend((None, new) for new in new_sessions)
+    return pairs
+
+
+def compare(published: Timetable, repaired: Timetable) -> list[Change]:
+    """Per published session: kept, moved, trainers or room changed, or dropped; then new ones."""
+    changes: list[Change] = []
+    for old, new in pair_sessions(published, repaired):
+        if old is None:
+            assert new is not None
             changes.append(Change(new.id, ("new",), "-", _place(new)))
-    for key, new_sessions in after.items():
-        if key not in before:
-            changes.extend(Change(s.id, ("new",), "-", _place(s)) for s in new_sessions)
+        elif new is None:
+            changes.append(Change(old.id, ("dropped",), _place(old), "-"))
+        else:
+            changes.append(_change(old, new))
     return sorted(changes, key=lambda c: c.session)
 
 
