@@ -325,6 +325,23 @@ def _room_h5(instance: Instance, room_id: str, lang: str) -> Told:
     return message, suggestion, (("room", room_id), ("venue", venue.id))
 
 
+def _pin_h5(instance: Instance, offering: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    pins = [pin for pin in instance.pins if pin.offering == offering]
+    parts = []
+    for pin in pins:
+        if pin.day is not None and pin.slot is not None:
+            parts.append(_("day {day}, slot {slot}").format(day=pin.day, slot=pin.slot))
+        if pin.room is not None:
+            parts.append(_("room '{room}'").format(room=pin.room))
+        parts.extend(_("trainer '{trainer}'").format(trainer=t) for t in pin.trainers)
+    message = _("Sessions of '{offering}' are pinned to {what}.").format(
+        offering=offering, what=", ".join(parts) or "-"
+    )
+    suggestion = _("Unpin '{offering}', or pin it elsewhere.").format(offering=offering)
+    return message, suggestion, (("pin", offering),)
+
+
 def _trainer_h6(instance: Instance, trainer_id: str, lang: str) -> Told:
     _ = texts(lang, "explain").gettext
     methods = ", ".join(instance.trainer(trainer_id).methods)
@@ -402,6 +419,7 @@ _TELLERS: dict[tuple[str, str], Callable[[Instance, str, str], Told]] = {
     ("H4", "event"): _event_h4,
     ("H5", "trainer"): _trainer_h5,
     ("H5", "room"): _room_h5,
+    ("H5", "pin"): _pin_h5,
     ("H6", "trainer"): _trainer_h6,
     ("H7", "room"): _room_h7,
     ("H9", "topic"): _topic_h9,

@@ -28,6 +28,10 @@ EXPECTED = {
     "solver-trainer-two-events.yaml": [("H3", "trainer", "dewi")],
     "solver-one-room.yaml": [("H2", "room", "pendopo")],
     "solver-community-every-session.yaml": [("S10", "policy", "S10"), ("H11", "trainer", "ketut")],
+    "solver-pinned-away.yaml": [
+        ("H5", "pin", "tot-bali/partnership/women"),
+        ("H5", "trainer", "ayu"),
+    ],
 }
 
 
