@@ -160,13 +160,20 @@ class TimetableModel:
     def trainer_days(
         self, trainer: int
     ) -> dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]]:
-        """(event, relative day) -> the positions `trainer` may fill that day."""
-        table: dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]] = defaultdict(list)
-        for k, period, lit in self.staff_by_trainer().get(trainer, []):
-            table[k.event, period // self.problem.events[k.event].num_slots].append(
-                (k, period, lit)
+        """(event, relative day) -> the positions `trainer` may fill that day (computed once)."""
+        by_trainer = self._cache.setdefault("trainer_days", {})
+        assert isinstance(by_trainer, dict)
+        if trainer not in by_trainer:
+            table: dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]] = defaultdict(
+                list
             )
-        return table
+            for k, period, lit in self.staff_by_trainer().get(trainer, []):
+                table[k.event, period // self.problem.events[k.event].num_slots].append(
+                    (k, period, lit)
+                )
+            by_trainer[trainer] = dict(table)
+        result: dict[tuple[int, int], list[tuple[OfferingData, int, BoolLit]]] = by_trainer[trainer]
+        return result
 
     def trainer_events(self, trainer: int) -> list[int]:
         """The events in which `trainer` may facilitate."""
@@ -192,7 +199,14 @@ class TimetableModel:
             self.trainer_days(trainer).get((event, day), []),
             self._day_capacity(trainer, event),
             lambda k: min(k.num_sessions, num_slots // k.length),
+            one_day=True,
         )
+
+    def indicators(self, kind: str) -> dict[tuple[int, ...], BoolLit]:
+        """The `engaged` or `works` literals made so far, keyed by their arguments."""
+        table = self._cache.get("indicators", {})
+        assert isinstance(table, dict)
+        return {key[1:]: var for key, var in table.items() if key[0] == kind}
 
     def _day_capacity(self, trainer: int, event: int) -> int:
         num_slots = self.problem.events[event].num_slots
@@ -204,12 +218,15 @@ class TimetableModel:
         items: list[tuple[OfferingData, int, BoolLit]],
         capacity: int,
         most_sessions: Callable[[OfferingData], int],
+        one_day: bool = False,
     ) -> BoolLit:
         """A boolean implied by each position literal in `items` (offering, period, literal).
 
         Besides the implications, two aggregated forms of the same link tighten the LP
         relaxation: the slots of all `items` fit in `capacity` times the indicator, and the
-        positions of one offering number at most `most_sessions(offering)` times it.
+        positions of one offering number at most `most_sessions(offering)` times it. When
+        `items` lie in `one_day` of `capacity` slots, long sessions are also counted
+        (`_long_sessions_fit`).
         """
         table = self._cache.setdefault("indicators", {})
         assert isinstance(table, dict)
@@ -229,6 +246,8 @@ class TimetableModel:
                     bound = most_sessions(self.problem.offerings[k_idx])
                     if len(lits) > 1 and bound < len(lits):
                         self.model.add(sum(lits) <= bound * var)
+                if one_day and not self.guarding:
+                    _long_sessions_fit(self.model, items, capacity, var)
             table[key] = var
         result: BoolLit = table[key]
         return result
@@ -255,6 +274,46 @@ class TimetableModel:
                 for period in range(start, start + k.length):
                     occupancy[period].append(self.vars.x[k.idx, start])
         return occupancy
+
+
+def _long_sessions_fit(
+    model: cp_model.CpModel,
+    items: list[tuple[OfferingData, int, BoolLit]],
+    capacity: int,
+    var: BoolLit,
+) -> None:
+    """Positions in `items`, all on one day of `capacity` slots, of sessions `length` slots
+    long or longer number at most `capacity // length` times `var`, for each length above one.
+
+    Redundant under H3 (one session at a time, so a day's slots are used once) and H11 (the
+    slots a day): the rounded-down count that the plain capacity link leaves to the LP
+    relaxation, where two 2-slot sessions fit one and a half times in a 3-slot day.
+    """
+    for length in sorted({k.length for k, _p, _l in items if k.length > 1}):
+        long = [(k, lit) for k, _p, lit in items if k.length >= length]
+        most = capacity // length
+        if len(long) > most and sum(k.length for k, _l in long) > capacity:
+            model.add(sum(lit for _k, lit in long) <= most * var)
+
+
+def day_decisions(tm: TimetableModel) -> list[BoolLit]:
+    """The day-level decisions, in the order a search that proves optimality branches on them.
+
+    Each event's block start and venue, then which trainers are engaged in an event and on
+    which days they work, the most expensive trainers first (`engaged` and `works` as made
+    by the rules that count them). These fix the cost (S5) and bound the spread (S2) of a
+    timetable; with them fixed, the LP relaxation of the rest is close to its integer
+    optimum, while with them free it pays for fractions of trainer days. Branching on them
+    first, "not working" first, lets the LP bound prune whole day patterns (measured in
+    benchmarks/instances.py: the NTT instance is proven optimal several times sooner).
+    """
+    trainers = tm.problem.trainers
+    decisions = [*tm.vars.block.values(), *tm.vars.venue.values()]
+    for kind in ("engaged", "works"):
+        made = tm.indicators(kind)
+        order = sorted(made, key=lambda key: (-trainers[key[0]].fee_units, key))
+        decisions += [made[key] for key in order]
+    return decisions
 
 
 def rooms_are_nested(problem: Problem) -> bool:
@@ -795,11 +854,38 @@ def s2_spread(tm: TimetableModel) -> Expr:
         for date_idx, lits in by_date.items():
             used = model.new_bool_var(f"dayused_k{k.idx}_d{date_idx}")
             model.add_bool_or(lits).only_enforce_if(used)
+            _day_needs_trainers(tm, k, date_idx, used)
             used_days.append(used)
         missing = model.new_int_var(0, k.min_days, f"spread_missing_k{k.idx}")
         model.add(missing >= k.min_days - sum(used_days))
         missing_vars.append(missing)
     return sum(missing_vars) if missing_vars else 0
+
+
+def _day_needs_trainers(tm: TimetableModel, k: OfferingData, day: int, used: BoolLit) -> None:
+    """A day counted for offering `k` (S2) has, for each of its positions, that many of the
+    position's trainers working (`works`) on that day.
+
+    Redundant: a counted day holds a session of `k` (S2's own link), whose positions are
+    filled by distinct trainers (H1), each of whom then works that day. It matters to the
+    LP relaxation, where a spread over more days is otherwise paid for by fractions of
+    trainer days that also serve other sessions: here every counted day needs its own
+    trainer days, so spreading and day fees (S5) are traded off as in whole numbers. Only
+    where each trainer's day is costly or limited (a fee or `max_days`); otherwise a free
+    trainer day satisfies it anyway. Left out of an explanation's model (`guarding`).
+    """
+    if tm.guarding:
+        return
+    problem = tm.problem
+    for need in k.needs:
+        trainers = [t for t in need.trainers if (k.event, day) in tm.trainer_days(t)]
+        if not all(
+            problem.trainers[t].fee_units > 0 or problem.trainers[t].max_days is not None
+            for t in trainers
+        ):
+            continue
+        works = [tm.works(t, k.event, day) for t in trainers]
+        tm.model.add(need.count * used <= sum(works))
 
 
 def s3_compactness(tm: TimetableModel) -> Expr:

@@ -15,7 +15,7 @@ from models import Instance, Score, SoftId, SolverInfo, Timetable
 from scheduler.compile import Problem, compile_instance
 from scheduler.decode import decode
 from scheduler.lns import Incumbent, LargeNeighbourhoodSearch
-from scheduler.model import TimetableModel, build_model, rooms_are_nested
+from scheduler.model import TimetableModel, build_model, day_decisions, rooms_are_nested
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -231,6 +231,8 @@ def solve(
         context = _Context(started, number, len(levels), progress, stop, seed, log)
         if hybrid:
             outcome = _hybrid_search(tm, budget, workers, raw_params, context)
+        elif use_day_search(tm, workers, deterministic, raw_params):
+            outcome = _day_search(tm, budget, workers, raw_params, context)
         else:
             outcome = _portfolio_search(tm, budget, workers, deterministic, raw_params, context)
         statuses.append(outcome.status)
@@ -328,6 +330,14 @@ PORTFOLIO = (
 """Full-problem workers in order of use; CP-SAT runs its LNS workers beside them."""
 
 
+DAY_WORKER = "days"
+"""A full-model worker of our own: depth-first search on `day_decisions`, LP at level 2."""
+CUSTOM_SUBSOLVERS = {
+    DAY_WORKER: f'name: "{DAY_WORKER}" search_branching: FIXED_SEARCH linearization_level: 2',
+}
+"""CP-SAT parameters of the workers named here, in CP-SAT's text format."""
+
+
 def default_parameters(workers: int, deterministic: bool) -> dict[str, Any]:
     """CP-SAT settings measured to work best on these models (benchmarks/).
 
@@ -367,6 +377,9 @@ def _solver(
             field.extend(value)
         else:
             setattr(parameters, name, value)
+    for name in parameters.subsolvers:
+        if name in CUSTOM_SUBSOLVERS:
+            parameters.merge_text_format(f"subsolver_params {{ {CUSTOM_SUBSOLVERS[name]} }}")
     return solver
 
 
@@ -409,6 +422,40 @@ def _portfolio_search(
         first,
         monitor.best if monitor.best is not None else first,
     )
+
+
+def use_day_search(
+    tm: TimetableModel, workers: int, deterministic: bool, raw_params: Mapping[str, Any]
+) -> bool:
+    """Whether `_day_search` runs: several workers, CP-SAT's default workers, trainer days."""
+    if deterministic or workers < 2:
+        return False
+    if list(raw_params.get("subsolvers", [])) != list(PORTFOLIO[:workers]):
+        return False  # workers chosen by the policy or the caller
+    return len(day_decisions(tm)) > len(tm.vars.block) + len(tm.vars.venue)
+
+
+def _day_search(
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """CP-SAT with two full-model workers: its pseudo-cost search, and `DAY_WORKER`.
+
+    The pseudo-cost search finds the timetables and raises the bound as before; beside it,
+    `DAY_WORKER` searches depth first on `day_decisions` (block starts, venues, trainer
+    days), pruning with the LP bound against the best timetable either has found, which
+    proves small instances optimal several times sooner. Its own bound stays weak until
+    its search ends, so it does not replace the other worker.
+    """
+    days_model = tm.model.clone()
+    days_model.add_decision_strategy(
+        day_decisions(tm), cp_model.CHOOSE_FIRST, cp_model.SELECT_MIN_VALUE
+    )
+    params = {**raw_params, "subsolvers": [PORTFOLIO[0], DAY_WORKER], "num_full_subsolvers": 2}
+    return _portfolio_search_model(tm, days_model, budget, workers, params, context)
 
 
 def use_lns(problem: Problem, workers: int, deterministic: bool, choice: str) -> bool:

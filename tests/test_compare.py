@@ -139,7 +139,6 @@ def test_compare_prints_every_run_and_the_differences(runner: CliRunner, tmp_pat
         assert name in result.stdout
     assert "Differences from the base: dewi-away (Dewi away on Monday)" in result.stdout
     assert "Differences from the base: cost-heavy (Cost first)" in result.stdout
-    assert "the same timetable as the base" in result.stdout
     assert "4/4 scenarios done" in result.stderr
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert [row[0] for row in rows] == ["scenario", "tiny", *(p.stem for p in TINY_SCENARIOS)]
@@ -278,8 +277,27 @@ def test_a_dask_cluster_gives_the_local_results(ntt_local: Comparison) -> None:
     assert _table(on_dask) == _table(ntt_local)
 
 
+def test_stable_comparison_of_a_scenario_that_changes_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A scenario that leaves the base's timetable valid and as good, re-planned with
+    `--stable`, is told as the same timetable."""
+    same = tmp_path / "same.yaml"
+    same.write_text(
+        f"name: Same weights\nbase: {TINY.resolve()}\n"
+        "changes:\n  - {kind: weight, rule: S5, value: 1}\n",
+        encoding="utf-8",
+    )
+    args = ["compare", str(TINY), str(same), "--time-limit", "5", "--stable"]
+    result = runner.invoke(app, [*args, "--parallel", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Differences from the base: same (Same weights)" in result.stdout
+    assert "the same timetable as the base" in result.stdout
+
+
 def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:
-    """With `stable`, the scenarios' timetables differ from the base far less than fresh ones."""
+    """With `stable`, the scenarios' timetables differ from the base no more than fresh ones,
+    and not at all where the base's timetable still holds."""
     runs = scenario_runs(NTT, NTT_SCENARIOS)
     settings = Settings(time_limit=5.0, workers=2, seed=0)
     stable = compare(runs, settings, stable=True)
@@ -290,6 +308,11 @@ def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:
         assert outcome.timetable is not None and outcome.status != "CHECK FAILED"
         run = next(r for r in runs if r.label == outcome.label)
         assert check(run.instance, outcome.timetable).feasible
-    moved_stable = sum(len(found) for found in stable.differences.values())
-    moved_fresh = sum(len(found) for found in fresh.differences.values())
-    assert 2 * moved_stable < moved_fresh, (moved_stable, moved_fresh)
+    moved_stable = {label: len(found) for label, found in stable.differences.items()}
+    moved_fresh = {label: len(found) for label, found in fresh.differences.items()}
+    for run in runs[1:]:
+        if check(run.instance, base.timetable).feasible:  # nothing has to change
+            assert moved_stable[run.label] == 0, (run.label, moved_stable)
+    # A fresh solve may land on another of several equally good timetables, or on the same
+    # one when the instance is solved to optimality; stable ones change no more in all.
+    assert sum(moved_stable.values()) <= sum(moved_fresh.values()), (moved_stable, moved_fresh)
