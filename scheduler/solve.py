@@ -15,7 +15,13 @@ from models import Instance, Score, SoftId, SolverInfo, Timetable
 from scheduler.compile import Problem, compile_instance
 from scheduler.decode import decode
 from scheduler.lns import Incumbent, LargeNeighbourhoodSearch
-from scheduler.model import TimetableModel, build_model, day_decisions, rooms_are_nested
+from scheduler.model import (
+    BoolLit,
+    TimetableModel,
+    build_model,
+    day_decisions,
+    rooms_are_nested,
+)
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -218,6 +224,7 @@ def solve(
     bound: float | None = None
     statuses: list[str] = []
     hybrid = use_lns(problem, workers, deterministic, search or settings.search)
+    day_order = day_search_order(tm, workers, deterministic, raw_params)
     for number, soft_ids in enumerate(levels, start=1):
         remaining = time_limit - (time.perf_counter() - started)
         budget = max(0.1, remaining / (len(levels) - number + 1))
@@ -231,8 +238,8 @@ def solve(
         context = _Context(started, number, len(levels), progress, stop, seed, log)
         if hybrid:
             outcome = _hybrid_search(tm, budget, workers, raw_params, context)
-        elif use_day_search(tm, workers, deterministic, raw_params):
-            outcome = _day_search(tm, budget, workers, raw_params, context)
+        elif day_order is not None:
+            outcome = _day_search(tm, day_order, budget, workers, raw_params, context)
         else:
             outcome = _portfolio_search(tm, budget, workers, deterministic, raw_params, context)
         statuses.append(outcome.status)
@@ -424,19 +431,22 @@ def _portfolio_search(
     )
 
 
-def use_day_search(
+def day_search_order(
     tm: TimetableModel, workers: int, deterministic: bool, raw_params: Mapping[str, Any]
-) -> bool:
-    """Whether `_day_search` runs: several workers, CP-SAT's default workers, trainer days."""
+) -> list[BoolLit] | None:
+    """`day_decisions` when `_day_search` runs (several workers, CP-SAT's default workers,
+    trainer days to decide), else None."""
     if deterministic or workers < 2:
-        return False
+        return None
     if list(raw_params.get("subsolvers", [])) != list(PORTFOLIO[:workers]):
-        return False  # workers chosen by the policy or the caller
-    return len(day_decisions(tm)) > len(tm.vars.block) + len(tm.vars.venue)
+        return None  # workers chosen by the policy or the caller
+    order = day_decisions(tm)
+    return order if len(order) > len(tm.vars.block) + len(tm.vars.venue) else None
 
 
 def _day_search(
     tm: TimetableModel,
+    order: list[BoolLit],
     budget: float,
     workers: int,
     raw_params: Mapping[str, Any],
@@ -445,15 +455,13 @@ def _day_search(
     """CP-SAT with two full-model workers: its pseudo-cost search, and `DAY_WORKER`.
 
     The pseudo-cost search finds the timetables and raises the bound as before; beside it,
-    `DAY_WORKER` searches depth first on `day_decisions` (block starts, venues, trainer
-    days), pruning with the LP bound against the best timetable either has found, which
-    proves small instances optimal several times sooner. Its own bound stays weak until
-    its search ends, so it does not replace the other worker.
+    `DAY_WORKER` searches depth first on `order` (block starts, venues, trainer days, as
+    `day_decisions` lists them), pruning with the LP bound against the best timetable
+    either has found, which proves small instances optimal several times sooner. Its own
+    bound stays weak until its search ends, so it does not replace the other worker.
     """
     days_model = tm.model.clone()
-    days_model.add_decision_strategy(
-        day_decisions(tm), cp_model.CHOOSE_FIRST, cp_model.SELECT_MIN_VALUE
-    )
+    days_model.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MIN_VALUE)
     params = {**raw_params, "subsolvers": [PORTFOLIO[0], DAY_WORKER], "num_full_subsolvers": 2}
     return _portfolio_search_model(tm, days_model, budget, workers, params, context)
 
