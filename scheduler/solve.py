@@ -350,9 +350,11 @@ CUSTOM_SUBSOLVERS = {
 def default_parameters(workers: int, deterministic: bool) -> dict[str, Any]:
     """CP-SAT settings measured to work best on these models (benchmarks/).
 
-    On two workers the LP-based tree search with pseudo-cost branching and CP-SAT's LP tree
-    search prove bounds far better than the default pair, and find timetables as good; light
-    presolve probing gets the first timetable sooner. One worker keeps CP-SAT's defaults.
+    CP-SAT runs the first listed workers on the whole model (one of two workers, the other
+    taking turns at its neighbourhood searches and first-solution heuristics); the LP-based
+    ones here prove bounds far better than its default choice and find timetables as good;
+    light presolve probing gets the first timetable sooner. One worker keeps CP-SAT's
+    defaults.
     """
     if deterministic or workers < 2:
         return {}
@@ -361,9 +363,10 @@ def default_parameters(workers: int, deterministic: bool) -> dict[str, Any]:
 
 def tree_first(raw_params: Mapping[str, Any], workers: int) -> dict[str, Any]:
     """`raw_params` with CP-SAT's LP tree search as the first worker, if it is one of the
-    default workers: so placed it raises the bound sooner (measured in benchmarks/: on two
-    workers the Bali and tot-1999 bounds after 60 s are 2 % higher than with it second).
-    The LNS search keeps the default order, whose first worker proves its bound."""
+    default workers: on two workers it is then the one on the whole model, and raises the
+    bound sooner than the pseudo-cost search (measured in benchmarks/: the Bali and tot-1999
+    bounds after 60 s are 2 % higher). Our LNS keeps the default order: there the
+    pseudo-cost worker also finds the timetables LNS starts from."""
     subsolvers = list(raw_params.get("subsolvers", []))
     if subsolvers != list(PORTFOLIO[:workers]) or TREE_WORKER not in subsolvers:
         return dict(raw_params)
