@@ -339,6 +339,9 @@ PORTFOLIO = (
 """Full-problem workers in order of use; CP-SAT runs its LNS workers beside them."""
 
 
+TREE_WORKER = "lb_tree_search"
+"""CP-SAT's LP tree search, the full-model worker that raises the bound soonest here."""
+
 DAY_WORKER = "days"
 """A full-model worker of our own: depth-first search on `day_decisions`, LP at level 2."""
 CUSTOM_SUBSOLVERS = {
@@ -374,9 +377,6 @@ def tree_first(raw_params: Mapping[str, Any], workers: int) -> dict[str, Any]:
         return dict(raw_params)
     subsolvers.remove(TREE_WORKER)
     return {**raw_params, "subsolvers": [TREE_WORKER, *subsolvers]}
-
-
-TREE_WORKER = "lb_tree_search"
 
 
 def _solver(
@@ -462,7 +462,7 @@ def day_search_order(
         return None
     if list(raw_params.get("subsolvers", [])) != list(PORTFOLIO[:workers]):
         return None  # workers chosen by the policy or the caller
-    if sum(k.num_sessions for k in tm.problem.offerings) > DAY_SEARCH_UP_TO_SESSIONS:
+    if num_sessions(tm.problem) > DAY_SEARCH_UP_TO_SESSIONS:
         return None
     order = day_decisions(tm)
     return order if len(order) > len(tm.vars.block) + len(tm.vars.venue) else None
@@ -494,9 +494,8 @@ def _day_search(
     days_budget = min(budget, max(fewest, share * budget))
     days = _portfolio_search_model(tm, days_model, days_budget, workers, params, context)
     rest = phase_end - time.perf_counter()
-    if days.status in ("OPTIMAL", "INFEASIBLE", "MODEL_INVALID") or rest <= 0.1:
-        return days
-    if context.stop.stopped:
+    ended = days.status in ("OPTIMAL", "INFEASIBLE", "MODEL_INVALID")
+    if ended or rest <= 0.1 or context.stop.stopped:
         return days
     if days.values is not None:
         _hint(tm.model, days.values)
@@ -518,7 +517,7 @@ def _in_turn(earlier: _Outcome, later: _Outcome) -> _Outcome:
     if later.values is None or later.objective is None:
         return earlier
     best = later if later.objective < earlier.objective else earlier
-    objective = min(later.objective, earlier.objective)
+    objective = min(earlier.objective, later.objective)
     bounds = [b for b in (earlier.bound, later.bound) if b is not None]
     bound = max(bounds) if bounds else None
     proven = bound is not None and bound >= objective - 1e-6
@@ -538,7 +537,12 @@ def use_lns(problem: Problem, workers: int, deterministic: bool, choice: str) ->
         return False
     if choice == "lns":
         return True
-    return sum(k.num_sessions for k in problem.offerings) >= LNS_FROM_SESSIONS
+    return num_sessions(problem) >= LNS_FROM_SESSIONS
+
+
+def num_sessions(problem: Problem) -> int:
+    """The sessions of all offerings: the size by which the search is chosen."""
+    return sum(k.num_sessions for k in problem.offerings)
 
 
 LNS_FROM_SESSIONS = 100
