@@ -81,6 +81,8 @@ class _ProgressPrinter:
                 level=progress.level, levels=progress.num_levels
             )
             level += "  "
+        if progress.part is not None:
+            level += f"{progress.part}  "
         gap = ""
         if progress.objective and math.isfinite(progress.bound):
             share = max(0.0, progress.objective - progress.bound) / abs(progress.objective)

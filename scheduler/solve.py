@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -14,6 +16,7 @@ from ortools.sat.python import cp_model
 from models import Instance, Score, SoftId, SolverInfo, Timetable
 from scheduler.compile import Problem, compile_instance
 from scheduler.decode import decode
+from scheduler.decompose import event_instance, merged_decisions, separable_events
 from scheduler.lns import Incumbent, LargeNeighbourhoodSearch
 from scheduler.model import (
     BoolLit,
@@ -41,6 +44,9 @@ class Progress:
     bound: float
     level: int = 1
     num_levels: int = 1
+    part: str | None = None
+    """The event searched on its own, when a programme is searched event by event
+    (`scheduler.decompose`): objective and bound are then that event's alone."""
 
 
 class StopHandle:
@@ -223,10 +229,16 @@ def solve(
     status = "UNKNOWN"
     bound: float | None = None
     statuses: list[str] = []
-    hybrid = use_lns(problem, workers, deterministic, search or settings.search)
-    day_order = day_search_order(tm, workers, deterministic, raw_params)
-    if not hybrid:
-        raw_params = tree_first(raw_params, workers)
+    choice = search or settings.search
+    plan = _plan(tm, workers, deterministic, raw_params, choice)
+    by_event = (
+        len(levels) == 1
+        and first_expression is None
+        and not deterministic
+        and workers > 1
+        and choice == "auto"
+        and separable_events(problem)
+    )
     for number, soft_ids in enumerate(levels, start=1):
         remaining = time_limit - (time.perf_counter() - started)
         budget = max(0.1, remaining / (len(levels) - number + 1))
@@ -238,12 +250,10 @@ def solve(
         label: tuple[str, ...] = ("disruption",) if soft_ids is None else tuple(soft_ids)
         tm.model.minimize(expression)
         context = _Context(started, number, len(levels), progress, stop, seed, log)
-        if hybrid:
-            outcome = _hybrid_search(tm, budget, workers, raw_params, context)
-        elif day_order is not None:
-            outcome = _day_search(tm, day_order, budget, workers, raw_params, context)
+        if by_event:
+            outcome = _by_event_search(instance, tm, budget, workers, raw_params, context)
         else:
-            outcome = _portfolio_search(tm, budget, workers, deterministic, raw_params, context)
+            outcome = _run(plan, tm, budget, workers, deterministic, context)
         statuses.append(outcome.status)
         if outcome.values is not None and outcome.objective is not None:
             values = outcome.values
@@ -423,6 +433,143 @@ class _Context:
     stop: StopHandle
     seed: int
     log: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which search a model gets (`_run`): LNS beside CP-SAT, the day search, or CP-SAT
+    alone, and the CP-SAT parameters for it."""
+
+    hybrid: bool
+    day_order: list[BoolLit] | None
+    params: dict[str, Any]
+
+
+def _plan(
+    tm: TimetableModel,
+    workers: int,
+    deterministic: bool,
+    raw_params: Mapping[str, Any],
+    choice: str,
+) -> _Plan:
+    hybrid = use_lns(tm.problem, workers, deterministic, choice)
+    day_order = day_search_order(tm, workers, deterministic, raw_params)
+    params = dict(raw_params) if hybrid else tree_first(raw_params, workers)
+    return _Plan(hybrid, day_order, params)
+
+
+def _run(
+    plan: _Plan,
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    deterministic: bool,
+    context: _Context,
+) -> _Outcome:
+    """The search `plan` chose, on `tm`'s model with its objective."""
+    if plan.hybrid:
+        return _hybrid_search(tm, budget, workers, plan.params, context)
+    if plan.day_order is not None:
+        return _day_search(tm, plan.day_order, budget, workers, plan.params, context)
+    return _portfolio_search(tm, budget, workers, deterministic, plan.params, context)
+
+
+def _by_event_search(
+    instance: Instance,
+    tm: TimetableModel,
+    budget: float,
+    workers: int,
+    raw_params: Mapping[str, Any],
+    context: _Context,
+) -> _Outcome:
+    """Each event apart, then the programme as a whole (see `scheduler.decompose`).
+
+    The first timetable comes from the whole model, which finds one soonest. Then each event
+    is searched on its own, smallest first, in `EVENT_PHASE` of the budget shared out by
+    sessions (time an event leaves unused passes to the next): the sum of their bounds
+    bounds the programme, and their timetables together are one of the programme, with its
+    objective found with every decision fixed. The rest of the budget searches the whole
+    model from the better timetable, for the workload balance and what lies between events.
+    """
+    phase_end = time.perf_counter() + budget
+    first = _first_timetable(tm, budget, workers, raw_params, context)
+    if first.values is None or first.status == "OPTIMAL" or context.stop.stopped:
+        return first
+    events_end = time.perf_counter() + EVENT_PHASE * (phase_end - time.perf_counter())
+    events = sorted(tm.problem.events, key=lambda ev: _event_sessions(tm.problem, ev.idx))
+    sizes = [_event_sessions(tm.problem, ev.idx) for ev in events]
+    parts: list[tuple[TimetableModel, Sequence[int]]] = []
+    bound = 0.0
+    for number, ev in enumerate(events):
+        part_budget = (events_end - time.perf_counter()) * sizes[number] / sum(sizes[number:])
+        if part_budget <= 0.1 or context.stop.stopped:
+            break
+        part = build_model(compile_instance(event_instance(instance, ev.id)))
+        part.model.minimize(part.objective())
+        plan = _plan(part, workers, False, raw_params, "auto")
+        of_part = _reported(context, partial(dataclasses.replace, part=ev.id))
+        found = _run(plan, part, part_budget, workers, False, of_part)
+        if found.values is None or found.bound is None:
+            break
+        parts.append((part, found.values))
+        bound += found.bound
+    if len(parts) < len(events):
+        whole = first
+    else:
+        whole = _Outcome("FEASIBLE", first.values, first.objective, bound, first.first, first.best)
+        decisions = merged_decisions(tm, parts)
+        merged = None if decisions is None else _completed(tm, decisions, MERGE_SECONDS)
+        if merged is not None:
+            now = time.perf_counter() - context.started
+            _announce(context, now, merged[1], bound)
+            together = _Outcome("FEASIBLE", merged[0], merged[1], bound, now, now)
+            whole = _in_turn(whole, together)
+    rest = phase_end - time.perf_counter()
+    if whole.status == "OPTIMAL" or rest <= 0.1 or context.stop.stopped:
+        return whole
+    assert whole.values is not None
+    _hint(tm.model, whole.values)
+    floor = whole.bound if whole.bound is not None else -math.inf
+
+    def at_least(progress: Progress) -> Progress:
+        return dataclasses.replace(progress, bound=max(floor, progress.bound))
+
+    params = tree_first(raw_params, workers)
+    tree = _portfolio_search(tm, rest, workers, False, params, _reported(context, at_least))
+    return _in_turn(whole, tree)
+
+
+EVENT_PHASE = 0.7
+"""Share of the budget, after the first timetable, for searching each event apart."""
+MERGE_SECONDS = 10.0
+"""Most seconds to complete the events' timetables into one of the programme."""
+
+
+def _reported(context: _Context, change: Callable[[Progress], Progress]) -> _Context:
+    """`context` with each progress report passed through `change` first."""
+    report = context.progress
+    if report is None:
+        return context
+
+    def changed(progress: Progress) -> None:
+        report(change(progress))
+
+    return dataclasses.replace(context, progress=changed)
+
+
+def _event_sessions(problem: Problem, event: int) -> int:
+    return sum(problem.offerings[k].num_sessions for k in problem.events[event].offerings)
+
+
+def _completed(
+    tm: TimetableModel, decisions: Mapping[int, int], time_limit: float
+) -> tuple[list[int], int] | None:
+    """The whole assignment, and its objective, of `tm` with its decisions fixed to
+    `decisions` and every penalty at its least; None when they break a hard rule."""
+    solver = _fixed(tm, decisions, None, time_limit)
+    if solver is None:
+        return None
+    return list(solver.response_proto.solution), round(solver.objective_value)
 
 
 def _portfolio_search(
@@ -759,20 +906,37 @@ def _hint(model: cp_model.CpModel, values: Sequence[int]) -> None:
 
 def evaluate(tm: TimetableModel, values: Sequence[int]) -> tuple[int, dict[SoftId, int]]:
     """The exact objective and penalties of an assignment: decisions fixed, penalties minimised."""
-    clone = tm.model.clone()
-    for var in tm.vars.decisions():
-        clone.add(clone.get_int_var_from_proto_index(var.index) == values[var.index])
-    clone.minimize(tm.objective())
-    _hint(clone, values)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 60.0
-    code = solver.solve(clone)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"re-evaluating the timetable failed: {STATUS_NAMES.get(code)}")
+    decisions = {var.index: values[var.index] for var in tm.vars.decisions()}
+    solver = _fixed(tm, decisions, values, 60.0)
+    if solver is None:
+        raise RuntimeError("re-evaluating the timetable failed: its decisions break a rule")
     penalties = {soft_id: int(solver.value(expr)) for soft_id, expr in tm.penalties.items()}
     objective = sum(tm.problem.weight(s) * value for s, value in penalties.items())
     return objective, penalties
+
+
+def _fixed(
+    tm: TimetableModel,
+    decisions: Mapping[int, int],
+    hint: Sequence[int] | None,
+    time_limit: float,
+) -> cp_model.CpSolver | None:
+    """CP-SAT, one worker, after minimising every penalty of `tm` with its decisions fixed
+    to `decisions` (variable index -> value), from `hint` (a whole assignment) if given;
+    None when those decisions break a hard rule or time runs out."""
+    clone = tm.model.clone()
+    for index, value in decisions.items():
+        clone.add(clone.get_int_var_from_proto_index(index) == value)
+    clone.minimize(tm.objective())
+    if hint is not None:
+        _hint(clone, hint)
+    else:
+        clone.clear_hints()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    code = solver.solve(clone)
+    return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def cost_idr(problem: Problem, timetable: Timetable) -> int:

@@ -1,0 +1,120 @@
+"""A programme of separate events, solved one event at a time: the parts add up to the whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from ortools.sat.python import cp_model
+
+import scheduler.solve
+from models import DateRange, Instance
+from scheduler.checker import check
+from scheduler.compile import compile_instance
+from scheduler.decode import decode
+from scheduler.decompose import event_instance, merged_decisions, separable_events
+from scheduler.loader import load_instance
+from scheduler.model import TimetableModel, build_model
+from scheduler.solve import _completed
+from tests.conftest import INSTANCES
+
+
+def _programme() -> Instance:
+    return load_instance(INSTANCES / "tot-1999.yaml")
+
+
+def _moved(instance: Instance, event_id: str, start: dt.date, end: dt.date) -> Instance:
+    events = tuple(
+        ev.model_copy(update={"window": DateRange(start=start, end=end)})
+        if ev.id == event_id
+        else ev
+        for ev in instance.events
+    )
+    return instance.model_copy(update={"events": events})
+
+
+def test_events_months_apart_are_separable() -> None:
+    programme = _programme()
+    assert separable_events(compile_instance(programme))
+    assert not separable_events(compile_instance(load_instance(INSTANCES / "bali.yaml")))
+
+
+def test_events_within_a_travel_day_are_not_separable() -> None:
+    programme = _programme()
+    # NTT's window ends on Wednesday 27 January; a trainer may travel on the 28th.
+    close = _moved(programme, "tot-sulsel", dt.date(1999, 1, 28), dt.date(1999, 2, 6))
+    assert not separable_events(compile_instance(close))
+    apart = _moved(programme, "tot-sulsel", dt.date(1999, 1, 29), dt.date(1999, 2, 8))
+    assert separable_events(compile_instance(apart))
+
+
+def test_event_instance_keeps_one_event_and_drops_the_workload_balance() -> None:
+    programme = _programme()
+    part = event_instance(programme, "tot-bali")
+    assert [ev.id for ev in part.events] == ["tot-bali"]
+    assert part.policy.weights.of("S9") == 0
+    assert programme.policy.weights.of("S9") > 0
+    assert part.trainers == programme.trainers and part.venues == programme.venues
+    offerings = {o.event for o in part.offerings()}
+    assert offerings == {"tot-bali"}
+
+
+def _solved_part(programme: Instance, event_id: str) -> tuple[TimetableModel, list[int], int]:
+    part = build_model(compile_instance(event_instance(programme, event_id)))
+    part.model.minimize(part.objective())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 3.0
+    assert solver.solve(part.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    solution = list(solver.response_proto.solution)
+    # the part's own objective with its penalties at their least for its decisions
+    completed = _completed(part, {v.index: solution[v.index] for v in part.vars.decisions()}, 20)
+    assert completed is not None
+    return part, *completed
+
+
+def test_events_timetables_together_are_one_of_the_programme() -> None:
+    programme = _programme()
+    whole = build_model(compile_instance(programme))
+    parts = [_solved_part(programme, ev.id) for ev in programme.events]
+    decisions = merged_decisions(whole, [(part, values) for part, values, _objective in parts])
+    assert decisions is not None
+    completed = _completed(whole, decisions, 20.0)
+    assert completed is not None
+    values, objective = completed
+    timetable = decode(whole.problem, whole.vars, values)
+    report = check(programme, timetable)
+    assert report.violations == ()
+    assert report.total == objective
+    # Every penalty but the workload balance belongs to one event.
+    workload = programme.policy.weights.of("S9") * report.penalties["S9"]
+    assert objective == sum(part_objective for _p, _v, part_objective in parts) + workload
+
+
+def test_programme_solve_goes_event_by_event_and_passes_the_checker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    programme = _programme()
+    searched: list[str] = []
+
+    def recorded(instance: Instance, event_id: str) -> Instance:
+        searched.append(event_id)
+        return event_instance(instance, event_id)
+
+    monkeypatch.setattr(scheduler.solve, "event_instance", recorded)
+    result = scheduler.solve.solve(programme, time_limit=15, workers=2, seed=1)
+    # smallest first: NTT (18 sessions), Sulsel (19), Bali (23)
+    assert searched == ["tot-ntt", "tot-sulsel", "tot-bali"]
+    assert result.timetable is not None and result.bound is not None
+    report = check(programme, result.timetable)
+    assert report.violations == ()
+    assert report.total == result.objective
+    assert result.bound <= result.objective
+
+
+def test_one_worker_searches_the_programme_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    programme = _programme()
+    searched: list[str] = []
+    monkeypatch.setattr(scheduler.solve, "event_instance", lambda _i, e: searched.append(e))
+    scheduler.solve.solve(programme, time_limit=2, workers=1, seed=1)
+    assert searched == []
