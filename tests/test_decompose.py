@@ -112,9 +112,10 @@ def test_programme_solve_goes_event_by_event_and_passes_the_checker(
     assert result.bound <= result.objective
 
 
-def test_one_worker_searches_the_programme_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deterministic_mode_searches_the_programme_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Event by event runs on the wall clock: the deterministic mode keeps to one search."""
     programme = _programme()
     searched: list[str] = []
     monkeypatch.setattr(scheduler.solve, "event_instance", lambda _i, e: searched.append(e))
-    scheduler.solve.solve(programme, time_limit=2, workers=1, seed=1)
+    scheduler.solve.solve(programme, time_limit=1, seed=1, deterministic=True)
     assert searched == []
