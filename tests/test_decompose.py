@@ -119,3 +119,32 @@ def test_deterministic_mode_searches_the_programme_whole(monkeypatch: pytest.Mon
     monkeypatch.setattr(scheduler.solve, "event_instance", lambda _i, e: searched.append(e))
     scheduler.solve.solve(programme, time_limit=1, seed=1, deterministic=True)
     assert searched == []
+
+
+def test_events_that_clash_when_joined_are_mended_by_the_whole_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each national trainer may work one day in all: every event alone takes the cheapest
+    national trainer, so joined they break H11, and the last search mends that."""
+    programme = _programme()
+    trainers = tuple(
+        t.model_copy(update={"max_days": 1}) if t.role == "national" else t
+        for t in programme.trainers
+    )
+    strict = programme.model_copy(update={"trainers": trainers})
+    joined: list[bool] = []
+    complete = scheduler.solve._completed
+
+    def recorded(*args: object) -> object:
+        outcome = complete(*args)  # type: ignore[arg-type]
+        joined.append(outcome is not None)
+        return outcome
+
+    monkeypatch.setattr(scheduler.solve, "_completed", recorded)
+    result = scheduler.solve.solve(strict, time_limit=15, workers=2, seed=0)
+    assert joined == [False]
+    assert result.timetable is not None and result.bound is not None
+    report = check(strict, result.timetable)
+    assert report.violations == ()
+    assert report.total == result.objective
+    assert result.bound <= result.objective
