@@ -86,6 +86,8 @@ class _Outcome:
     bound: float | None = None
     first: float | None = None
     best: float | None = None
+    work: float = 0.0
+    """CP-SAT's deterministic time spent (its work measure, roughly seconds)."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,6 @@ def solve(
     by_event = (
         len(levels) == 1
         and first_expression is None
-        and not deterministic
         and choice == "auto"
         and separable_events(problem)
     )
@@ -250,7 +251,9 @@ def solve(
         tm.model.minimize(expression)
         context = _Context(started, number, len(levels), progress, stop, seed, log)
         if by_event:
-            outcome = _by_event_search(instance, tm, budget, workers, raw_params, context)
+            outcome = _by_event_search(
+                instance, tm, budget, workers, deterministic, raw_params, context
+            )
         else:
             outcome = _run(plan, tm, budget, workers, deterministic, context)
         statuses.append(outcome.status)
@@ -478,6 +481,7 @@ def _by_event_search(
     tm: TimetableModel,
     budget: float,
     workers: int,
+    deterministic: bool,
     raw_params: Mapping[str, Any],
     context: _Context,
 ) -> _Outcome:
@@ -493,27 +497,29 @@ def _by_event_search(
 
     Measured on tot-1999 (benchmarks/, 60 s): with two workers the timetable improves from
     1703-1745 to 1668-1683 over four seeds at the same bound; with one worker from 1815 to
-    1674 and the bound from 1546 to 1582. The deterministic mode, whose budget is CP-SAT's
-    work measure rather than the clock, keeps to one search of the whole model.
+    1674 and the bound from 1546 to 1582; in the deterministic mode (60 units of CP-SAT's
+    work measure, which `_Clock` shares out) from 1823/1540 to 1715/1575.
     """
-    phase_end = time.perf_counter() + budget
-    first = _first_timetable(tm, budget, workers, raw_params, context)
+    clock = _Clock(budget, deterministic)
+    first = clock.spend(_first_timetable(tm, budget, workers, raw_params, context, deterministic))
+
     if first.values is None or first.status == "OPTIMAL" or context.stop.stopped:
         return first
-    events_end = time.perf_counter() + EVENT_PHASE * (phase_end - time.perf_counter())
+    events_end = clock.spent() + EVENT_PHASE * clock.left()
     events = sorted(tm.problem.events, key=lambda ev: _event_sessions(tm.problem, ev.idx))
     sizes = [_event_sessions(tm.problem, ev.idx) for ev in events]
     parts: list[tuple[TimetableModel, Sequence[int]]] = []
     bound = 0.0
     for number, ev in enumerate(events):
-        part_budget = (events_end - time.perf_counter()) * sizes[number] / sum(sizes[number:])
+        part_budget = (events_end - clock.spent()) * sizes[number] / sum(sizes[number:])
         if part_budget <= 0.1 or context.stop.stopped:
             break
         part = build_model(compile_instance(event_instance(instance, ev.id)))
         part.model.minimize(part.objective())
-        plan = _plan(part, workers, False, raw_params, "auto")
+        plan = _plan(part, workers, deterministic, raw_params, "auto")
         of_part = _reported(context, partial(dataclasses.replace, part=ev.id))
-        found = _run(plan, part, part_budget, workers, False, of_part)
+        found = clock.spend(_run(plan, part, part_budget, workers, deterministic, of_part))
+
         if found.values is None or found.bound is None:
             break
         parts.append((part, found.values))
@@ -523,7 +529,9 @@ def _by_event_search(
     if len(parts) == len(events):
         whole = _Outcome("FEASIBLE", first.values, first.objective, bound, first.first, first.best)
         decisions = merged_decisions(tm, parts)
-        merged = None if decisions is None else _completed(tm, decisions, MERGE_SECONDS)
+        merged = None
+        if decisions is not None:
+            merged = _completed(tm, decisions, MERGE_SECONDS, deterministic)
         if merged is not None:
             now = time.perf_counter() - context.started
             _announce(context, now, merged[1], bound)
@@ -537,7 +545,7 @@ def _by_event_search(
             tm.model.clear_hints()
             for index, value in decisions.items():
                 tm.model.add_hint(tm.model.get_int_var_from_proto_index(index), value)
-    rest = phase_end - time.perf_counter()
+    rest = clock.left()
     if whole.status == "OPTIMAL" or rest <= 0.1 or context.stop.stopped:
         return whole
     if hint is not None:
@@ -550,8 +558,31 @@ def _by_event_search(
     # The events' bound is the one to beat: the default workers, pseudo-cost search leading,
     # look for timetables (tot-1999, 60 s, seeds 0-3: 1668-1683 against 1679-1706 when
     # the LP tree search leads).
-    final = _portfolio_search(tm, rest, workers, False, raw_params, _reported(context, at_least))
+    reported = _reported(context, at_least)
+    final = _portfolio_search(tm, rest, workers, deterministic, raw_params, reported)
     return _in_turn(whole, final)
+
+
+class _Clock:
+    """What is left of a budget: in wall-clock seconds, or in the deterministic mode in
+    CP-SAT's work measure, as the searches spent it (so that the shares come out the same
+    on every run)."""
+
+    def __init__(self, budget: float, deterministic: bool) -> None:
+        self.budget = budget
+        self.deterministic = deterministic
+        self.started = time.perf_counter()
+        self.work = 0.0
+
+    def spend(self, outcome: _Outcome) -> _Outcome:
+        self.work += outcome.work
+        return outcome
+
+    def spent(self) -> float:
+        return self.work if self.deterministic else time.perf_counter() - self.started
+
+    def left(self) -> float:
+        return self.budget - self.spent()
 
 
 EVENT_PHASE = 0.7
@@ -577,11 +608,14 @@ def _event_sessions(problem: Problem, event: int) -> int:
 
 
 def _completed(
-    tm: TimetableModel, decisions: Mapping[int, int], time_limit: float
+    tm: TimetableModel,
+    decisions: Mapping[int, int],
+    time_limit: float,
+    deterministic: bool = False,
 ) -> tuple[list[int], int] | None:
     """The whole assignment, and its objective, of `tm` with its decisions fixed to
     `decisions` and every penalty at its least; None when they break a hard rule."""
-    solver = _fixed(tm, decisions, None, time_limit)
+    solver = _fixed(tm, decisions, None, time_limit, deterministic)
     if solver is None:
         return None
     return list(solver.response_proto.solution), round(solver.objective_value)
@@ -594,16 +628,20 @@ def _portfolio_search(
     deterministic: bool,
     raw_params: Mapping[str, Any],
     context: _Context,
+    first_only: bool = False,
 ) -> _Outcome:
-    """One CP-SAT run on the whole model with its portfolio of workers."""
+    """One CP-SAT run on the whole model with its portfolio of workers (stopped at its first
+    timetable when `first_only`)."""
     solver = _solver(workers, context.seed, budget, deterministic, raw_params, context.log)
-    monitor = _Monitor(context.started, context.level, context.num_levels, context.progress)
+    watch = _StopAtFirst if first_only else _Monitor
+    monitor = watch(context.started, context.level, context.num_levels, context.progress)
     context.stop.attach(solver.stop_search)
     code = solver.solve(tm.model, monitor)
     context.stop.detach(solver.stop_search)
     status = STATUS_NAMES.get(code, "UNKNOWN")
+    work = solver.response_proto.deterministic_time
     if status not in ("OPTIMAL", "FEASIBLE"):
-        return _Outcome(status)
+        return _Outcome(status, work=work)
     first = monitor.first if monitor.first is not None else time.perf_counter() - context.started
     return _Outcome(
         status,
@@ -612,6 +650,7 @@ def _portfolio_search(
         solver.best_objective_bound,
         first,
         monitor.best if monitor.best is not None else first,
+        work,
     )
 
 
@@ -747,26 +786,11 @@ def _first_timetable(
     workers: int,
     raw_params: Mapping[str, Any],
     context: _Context,
+    deterministic: bool = False,
 ) -> _Outcome:
     """The whole portfolio, stopped at its first timetable (or when it ends for good)."""
-    solver = _solver(
-        workers, context.seed, budget, False, {**raw_params, "subsolvers": []}, context.log
-    )
-    monitor = _StopAtFirst(context.started, context.level, context.num_levels, context.progress)
-    context.stop.attach(solver.stop_search)
-    code = solver.solve(tm.model, monitor)
-    context.stop.detach(solver.stop_search)
-    status = STATUS_NAMES.get(code, "UNKNOWN")
-    if status not in ("OPTIMAL", "FEASIBLE"):
-        return _Outcome(status)
-    return _Outcome(
-        status,
-        list(solver.response_proto.solution),
-        solver.objective_value,
-        solver.best_objective_bound,
-        monitor.first,
-        monitor.first,
-    )
+    params = {**raw_params, "subsolvers": []}
+    return _portfolio_search(tm, budget, workers, deterministic, params, context, first_only=True)
 
 
 BOUND_SHARE = 0.2
@@ -935,6 +959,7 @@ def _fixed(
     decisions: Mapping[int, int],
     hint: Sequence[int] | None,
     time_limit: float,
+    deterministic: bool = False,
 ) -> cp_model.CpSolver | None:
     """CP-SAT, one worker, after minimising every penalty of `tm` with its decisions fixed
     to `decisions` (variable index -> value), from `hint` (a whole assignment) if given;
@@ -949,7 +974,10 @@ def _fixed(
         clone.clear_hints()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
+    if deterministic:
+        solver.parameters.max_deterministic_time = time_limit
+    else:
+        solver.parameters.max_time_in_seconds = time_limit
     code = solver.solve(clone)
     return solver if code in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 

@@ -112,13 +112,30 @@ def test_programme_solve_goes_event_by_event_and_passes_the_checker(
     assert result.bound <= result.objective
 
 
-def test_deterministic_mode_searches_the_programme_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Event by event runs on the wall clock: the deterministic mode keeps to one search."""
+def test_deterministic_mode_goes_event_by_event_and_repeats_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shares of the budget are counted in CP-SAT's work measure: the same every run."""
     programme = _programme()
     searched: list[str] = []
-    monkeypatch.setattr(scheduler.solve, "event_instance", lambda _i, e: searched.append(e))
-    scheduler.solve.solve(programme, time_limit=1, seed=1, deterministic=True)
-    assert searched == []
+
+    def recorded(instance: Instance, event_id: str) -> Instance:
+        searched.append(event_id)
+        return event_instance(instance, event_id)
+
+    monkeypatch.setattr(scheduler.solve, "event_instance", recorded)
+    runs = [
+        scheduler.solve.solve(programme, time_limit=12, seed=7, deterministic=True)
+        for _ in range(2)
+    ]
+    assert searched[:3] == ["tot-ntt", "tot-sulsel", "tot-bali"]
+    assert searched[3:] == searched[:3]
+    first, second = runs
+    assert first.timetable is not None and second.timetable is not None
+    assert first.timetable.sessions == second.timetable.sessions
+    assert first.objective == second.objective
+    report = check(programme, first.timetable)
+    assert report.violations == () and report.total == first.objective
 
 
 def test_events_that_clash_when_joined_are_mended_by_the_whole_search(
