@@ -232,13 +232,13 @@ def solve(
     bound: float | None = None
     statuses: list[str] = []
     choice = search or settings.search
-    plan = _plan(tm, workers, deterministic, raw_params, choice)
     by_event = (
         len(levels) == 1
         and first_expression is None
         and choice == "auto"
         and separable_events(problem)
     )
+    plan = None if by_event else _plan(tm, workers, deterministic, raw_params, choice)
     for number, soft_ids in enumerate(levels, start=1):
         remaining = time_limit - (time.perf_counter() - started)
         budget = max(0.1, remaining / (len(levels) - number + 1))
@@ -250,7 +250,7 @@ def solve(
         label: tuple[str, ...] = ("disruption",) if soft_ids is None else tuple(soft_ids)
         tm.model.minimize(expression)
         context = _Context(started, number, len(levels), progress, stop, seed, log)
-        if by_event:
+        if plan is None:
             outcome = _by_event_search(
                 instance, tm, budget, workers, deterministic, raw_params, context
             )
@@ -502,7 +502,6 @@ def _by_event_search(
     """
     clock = _Clock(budget, deterministic)
     first = clock.spend(_first_timetable(tm, budget, workers, raw_params, context, deterministic))
-
     if first.values is None or first.status == "OPTIMAL" or context.stop.stopped:
         return first
     events_end = clock.spent() + EVENT_PHASE * clock.left()
@@ -519,13 +518,12 @@ def _by_event_search(
         plan = _plan(part, workers, deterministic, raw_params, "auto")
         of_part = _reported(context, partial(dataclasses.replace, part=ev.id))
         found = clock.spend(_run(plan, part, part_budget, workers, deterministic, of_part))
-
         if found.values is None or found.bound is None:
             break
         parts.append((part, found.values))
         bound += found.bound
     whole = first
-    hint: Sequence[int] | None = first.values
+    hint: Mapping[int, int] | Sequence[int] | None = first.values
     if len(parts) == len(events):
         whole = _Outcome("FEASIBLE", first.values, first.objective, bound, first.first, first.best)
         decisions = merged_decisions(tm, parts)
@@ -541,10 +539,7 @@ def _by_event_search(
         elif decisions is not None:
             # Joined, the events break a rule between them (a trainer's days in all): the
             # last search starts from their decisions and mends them.
-            hint = None
-            tm.model.clear_hints()
-            for index, value in decisions.items():
-                tm.model.add_hint(tm.model.get_int_var_from_proto_index(index), value)
+            hint = decisions
     rest = clock.left()
     if whole.status == "OPTIMAL" or rest <= 0.1 or context.stop.stopped:
         return whole
@@ -936,11 +931,16 @@ def _hybrid_search(
     )
 
 
-def _hint(model: cp_model.CpModel, values: Sequence[int]) -> None:
+def _hint(model: cp_model.CpModel, values: Mapping[int, int] | Sequence[int]) -> None:
+    """Hint `values`: a whole assignment, or some variables (index -> value)."""
     model.clear_hints()
     hint = model.proto.solution_hint
-    hint.vars.extend(range(len(values)))
-    hint.values.extend(values)
+    if isinstance(values, Mapping):
+        hint.vars.extend(values.keys())
+        hint.values.extend(values.values())
+    else:
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
 
 
 def evaluate(tm: TimetableModel, values: Sequence[int]) -> tuple[int, dict[SoftId, int]]:

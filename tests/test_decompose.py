@@ -91,17 +91,21 @@ def test_events_timetables_together_are_one_of_the_programme() -> None:
     assert objective == sum(part_objective for _p, _v, part_objective in parts) + workload
 
 
-def test_programme_solve_goes_event_by_event_and_passes_the_checker(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    programme = _programme()
-    searched: list[str] = []
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the events that `solve` searches on their own, in order."""
+    events: list[str] = []
 
     def recorded(instance: Instance, event_id: str) -> Instance:
-        searched.append(event_id)
+        events.append(event_id)
         return event_instance(instance, event_id)
 
     monkeypatch.setattr(scheduler.solve, "event_instance", recorded)
+    return events
+
+
+def test_programme_solve_goes_event_by_event_and_passes_the_checker(searched: list[str]) -> None:
+    programme = _programme()
     result = scheduler.solve.solve(programme, time_limit=15, workers=2, seed=1)
     # smallest first: NTT (18 sessions), Sulsel (19), Bali (23)
     assert searched == ["tot-ntt", "tot-sulsel", "tot-bali"]
@@ -112,18 +116,9 @@ def test_programme_solve_goes_event_by_event_and_passes_the_checker(
     assert result.bound <= result.objective
 
 
-def test_deterministic_mode_goes_event_by_event_and_repeats_itself(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_deterministic_mode_goes_event_by_event_and_repeats_itself(searched: list[str]) -> None:
     """The shares of the budget are counted in CP-SAT's work measure: the same every run."""
     programme = _programme()
-    searched: list[str] = []
-
-    def recorded(instance: Instance, event_id: str) -> Instance:
-        searched.append(event_id)
-        return event_instance(instance, event_id)
-
-    monkeypatch.setattr(scheduler.solve, "event_instance", recorded)
     runs = [
         scheduler.solve.solve(programme, time_limit=12, seed=7, deterministic=True)
         for _ in range(2)
