@@ -62,7 +62,10 @@ class TimetableModel:
     vars: Variables = field(default_factory=Variables)
     penalties: dict[SoftId, Expr] = field(default_factory=dict)
     rooms_aggregated: bool = False
-    """Rooms left out: only nested capacity counts per period (see `rooms_are_nested`)."""
+    """Rooms left out: only counts of sessions and rooms per period (`_room_counts`)."""
+    relaxation: bool = False
+    """With rooms left out, whether the counts only bound the whole model (every candidate
+    room counts) rather than promise rooms without capacity penalties (`rooms_are_nested`)."""
     guarding: bool = False
     """Whether each hard rule's constraints per entity hang on a literal of `guards`."""
     guards: dict[Guard, BoolLit] = field(default_factory=dict)
@@ -339,7 +342,10 @@ def rooms_are_nested(problem: Problem) -> bool:
 
 
 def build_model(
-    problem: Problem, rooms_aggregated: bool = False, guarding: bool = False
+    problem: Problem,
+    rooms_aggregated: bool = False,
+    guarding: bool = False,
+    relaxation: bool = False,
 ) -> TimetableModel:
     """Make the variables, then the hard rules H1-H13, then the penalties of the soft rules.
 
@@ -348,12 +354,23 @@ def build_model(
     room assignment without capacity penalties exists; S1 and S4 are then left out. Used
     as the first phase of a time-then-rooms search.
 
+    A `relaxation` leaves rooms out for any problem: each period holds at most as many
+    sessions as there are rooms they may use, per venue (a necessary condition only). Every
+    timetable of the whole model is one of the relaxation at no higher penalty (S1 and S4
+    are left out), so the relaxation's bound is one of the whole model: a smaller model,
+    whose bound CP-SAT raises sooner (see `scheduler.solve`).
+
     With `guarding` each hard rule's constraints on one entity (H3 for a trainer, H4 for a
     group, ...) hold only under a literal of `tm.guards`, so that an infeasible model can
     name the rules behind it (scheduler.explain); build it from a `relaxed` problem so that
     availability is a constraint rather than a pruned domain.
     """
-    tm = TimetableModel(problem, rooms_aggregated=rooms_aggregated, guarding=guarding)
+    tm = TimetableModel(
+        problem,
+        rooms_aggregated=rooms_aggregated or relaxation,
+        guarding=guarding,
+        relaxation=relaxation,
+    )
     _make_variables(tm)
     for rule in HARD_RULES:
         rule(tm)
@@ -481,7 +498,7 @@ def h2_room(tm: TimetableModel) -> None:
     """
     problem = tm.problem
     if tm.rooms_aggregated:
-        _nested_room_counts(tm)
+        _room_counts(tm)
         return
     by_room_day: dict[tuple[int, int, int], list[tuple[int, int, BoolLit]]] = defaultdict(list)
     for (k_idx, period, r), lit in tm.vars.room.items():
@@ -523,25 +540,33 @@ def _room_across_events(
                         )  # fmt: skip
 
 
-def _nested_room_counts(tm: TimetableModel) -> None:
-    """Per period and size threshold: sessions at least that large <= rooms at least that large."""
+def _room_counts(tm: TimetableModel) -> None:
+    """Per period and size: sessions at least that large <= rooms they may use.
+
+    The rooms counted, per venue of the event, are the candidate rooms of those sessions:
+    in a `relaxation` all of them (Hall's condition, necessary for a room assignment), else
+    only those at least that large (with `rooms_are_nested`, sufficient for rooms without
+    capacity penalties).
+    """
     problem = tm.problem
     for ev in problem.events:
-        rooms = problem.venues[ev.venues[0]].rooms
         offerings = [problem.offerings[k] for k in ev.offerings]
-        sizes = sorted({k.attendees for k in offerings} | {0})
         occupancy = {k.idx: tm.group_occupancy(ev, [k]) for k in offerings}
-        for period in range(ev.num_periods):
-            for size in sizes:
-                room_count = sum(1 for r in rooms if problem.rooms[r].capacity >= size)
-                lits = [
-                    lit
-                    for k in offerings
-                    if k.attendees >= size
-                    for lit in occupancy[k.idx][period]
-                ]
-                if len(lits) > room_count:
-                    tm.model.add(sum(lits) <= room_count)
+        for size in sorted({k.attendees for k in offerings}):
+            large = [k for k in offerings if k.attendees >= size]
+            usable = {r for k in large for r in k.rooms}
+            if not tm.relaxation:
+                usable = {r for r in usable if problem.rooms[r].capacity >= size}
+            counts = {v: len(usable.intersection(problem.venues[v].rooms)) for v in ev.venues}
+            for period in range(ev.num_periods):
+                lits = [lit for k in large for lit in occupancy[k.idx][period]]
+                if len(lits) <= min(counts.values()):
+                    continue
+                if len(ev.venues) == 1:
+                    tm.model.add(sum(lits) <= counts[ev.venues[0]])
+                else:
+                    rooms = sum(n * tm.vars.venue[ev.idx, v] for v, n in counts.items())
+                    tm.model.add(sum(lits) <= rooms)
 
 
 def _any_of(tm: TimetableModel, lits: list[BoolLit], name: str) -> BoolLit:
