@@ -511,8 +511,8 @@ class _RelaxedBound:
     of the whole model; once the bound reaches the best timetable's objective, that proves
     it optimal and the search ends.
 
-    The relaxation is far smaller, so its bound rises sooner: on Bali, 618 after 20 s and 620
-    after 60 s, where the whole model's reaches 608-610 after 60 s (benchmarks/).
+    The relaxation is far smaller, so its bound rises sooner: on Bali, 618 after 20 s and 621
+    after 60 s, where the whole model's alone reaches 608-610 after 60 s (benchmarks/).
     """
 
     def __init__(self, problem: Problem, budget: float, context: _Context) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from ortools.sat.python import cp_model
 
@@ -80,3 +82,26 @@ def test_one_worker_and_levels_search_without_it(monkeypatch: pytest.MonkeyPatch
     ranked = instance.policy.model_copy(update={"levels": (("S5",), ("S2", "S8", "S9", "S10"))})
     result = solve(instance.model_copy(update={"policy": ranked}), time_limit=4, workers=2)
     assert result.timetable is not None
+
+
+def test_the_search_ends_once_the_relaxation_proves_its_timetable() -> None:
+    """A search whose best timetable the relaxation's bound reaches is stopped, and its
+    outcome called optimal (here a stand-in search, waiting to be stopped, that reports
+    an objective of 400 on NTT, whose relaxation's bound passes 400 within seconds)."""
+    problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
+    started = time.perf_counter()
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
+    relaxed = scheduler.solve._RelaxedBound(problem, 60.0, context)
+
+    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
+        assert inner.progress is not None
+        inner.progress(scheduler.solve.Progress(0.1, 400.0, 0.0))
+        while not inner.stop.stopped and time.perf_counter() - started < 50:
+            time.sleep(0.05)
+        return scheduler.solve._Outcome("FEASIBLE", [], 400.0, 0.0, 0.1, 0.1)
+
+    outcome = relaxed.combined(relaxed.beside(waiting))
+    assert time.perf_counter() - started < 30
+    assert outcome.status == "OPTIMAL" and outcome.bound == 400.0
+    assert not stop.stopped  # the caller's handle: the user did not stop it
