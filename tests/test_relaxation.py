@@ -61,7 +61,7 @@ def test_bali_gets_the_relaxations_bound(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(scheduler.solve._RelaxedBound, "_bounded", recording)
     instance = load_instance(INSTANCES / "bali.yaml")
-    result = solve(instance, time_limit=16, workers=2, seed=0)
+    result = solve(instance, time_limit=8, workers=2, seed=0)
     assert result.timetable is not None and result.objective is not None
     assert result.bound is not None and seen
     assert result.bound >= max(seen) - 1e-6
@@ -77,10 +77,10 @@ def test_one_worker_and_levels_search_without_it(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(scheduler.solve._RelaxedBound, "__init__", refuse)
     instance = load_instance(INSTANCES / "ntt.yaml")
-    result = solve(instance, time_limit=3, workers=1, seed=0)
+    result = solve(instance, time_limit=2, workers=1, seed=0)
     assert result.timetable is not None
     ranked = instance.policy.model_copy(update={"levels": (("S5",), ("S2", "S8", "S9", "S10"))})
-    result = solve(instance.model_copy(update={"policy": ranked}), time_limit=4, workers=2)
+    result = solve(instance.model_copy(update={"policy": ranked}), time_limit=2, workers=2)
     assert result.timetable is not None
 
 
