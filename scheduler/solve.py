@@ -435,6 +435,8 @@ class _Context:
     stop: StopHandle
     seed: int
     log: bool
+    relaxed: bool = False
+    """Whether `_RelaxedBound` already runs beside the searches of this context."""
 
 
 @dataclass(frozen=True)
@@ -498,11 +500,11 @@ def _with_relaxation(
     search: Callable[[_Context], _Outcome],
 ) -> _Outcome:
     """`search` of `tm`, with `_RelaxedBound` beside it when that applies: several workers,
-    one level, rooms to choose."""
-    if deterministic or workers < 2 or context.num_levels > 1 or not tm.vars.room:
+    one level, rooms to choose, and none beside it yet."""
+    single = deterministic or workers < 2 or context.num_levels > 1
+    if single or context.relaxed or not tm.vars.room:
         return search(context)
-    relaxed = _RelaxedBound(tm.problem, budget, context)
-    return relaxed.combined(relaxed.beside(search))
+    return _RelaxedBound(tm.problem, budget, context).beside(search)
 
 
 class _RelaxedBound:
@@ -527,7 +529,8 @@ class _RelaxedBound:
         self._lock = threading.Lock()
 
     def beside(self, search: Callable[[_Context], _Outcome]) -> _Outcome:
-        """Run `search` (the whole model's) with the relaxation's search beside it."""
+        """Run `search` (the whole model's) with the relaxation's search beside it; its
+        outcome with the higher of both bounds, optimal when the bound reaches it."""
         context = self.context
         report = context.progress
 
@@ -544,10 +547,10 @@ class _RelaxedBound:
                 report(progress)
             self._check()
 
-        inner = dataclasses.replace(context, stop=self.inner, progress=tracked)
+        inner = dataclasses.replace(context, stop=self.inner, progress=tracked, relaxed=True)
         context.stop.attach(self.inner.stop)
         try:
-            return search(inner)
+            return self._combined(search(inner))
         finally:
             self.ended.set()
             while thread.is_alive():  # the relaxation may be built still, or just starting
@@ -555,8 +558,7 @@ class _RelaxedBound:
                 thread.join(0.05)
             context.stop.detach(self.inner.stop)
 
-    def combined(self, outcome: _Outcome) -> _Outcome:
-        """`outcome` with the higher of both bounds; optimal when the bound reaches it."""
+    def _combined(self, outcome: _Outcome) -> _Outcome:
         if outcome.objective is None or not math.isfinite(self.bound):
             return outcome
         bound = max(self.bound, outcome.bound if outcome.bound is not None else -math.inf)
@@ -795,13 +797,11 @@ def _day_search(
     """
     share, fewest = DAY_PHASE
     days_budget = min(budget, max(fewest, share * budget))
+    search = partial(_days_then_tree, tm, order, budget, days_budget, workers, raw_params)
     if days_budget < DAY_PHASE_MOSTLY * budget:
-        return _days_then_tree(tm, order, budget, days_budget, workers, raw_params, context)
+        return search(context)
     # A short budget (an event searched apart): the day search takes most of it, so the
     # relaxation's bound is sought beside both phases.
-    search = partial(
-        _days_then_tree, tm, order, budget, days_budget, workers, raw_params, relaxed=False
-    )
     return _with_relaxation(tm, budget, workers, False, context, search)
 
 
@@ -813,9 +813,8 @@ def _days_then_tree(
     workers: int,
     raw_params: Mapping[str, Any],
     context: _Context,
-    relaxed: bool = True,
 ) -> _Outcome:
-    """`_day_search`'s two phases; the second with `_RelaxedBound` when `relaxed`."""
+    """`_day_search`'s two phases; `_RelaxedBound` beside the second, if not beside both."""
     phase_end = time.perf_counter() + budget
     days_model = tm.model.clone()
     days_model.add_decision_strategy(order, cp_model.CHOOSE_FIRST, cp_model.SELECT_MIN_VALUE)
@@ -827,8 +826,7 @@ def _days_then_tree(
         return days
     if days.values is not None:
         _hint(tm.model, days.values)
-    tree_search = _bounded_search if relaxed else _portfolio_search
-    tree = tree_search(tm, rest, workers, False, raw_params, context)
+    tree = _bounded_search(tm, rest, workers, False, raw_params, context)
     return _in_turn(days, tree)
 
 

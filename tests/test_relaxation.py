@@ -101,7 +101,7 @@ def test_the_search_ends_once_the_relaxation_proves_its_timetable() -> None:
             time.sleep(0.05)
         return scheduler.solve._Outcome("FEASIBLE", [], 400.0, 0.0, 0.1, 0.1)
 
-    outcome = relaxed.combined(relaxed.beside(waiting))
+    outcome = relaxed.beside(waiting)
     assert time.perf_counter() - started < 30
     assert outcome.status == "OPTIMAL" and outcome.bound == 400.0
     assert not stop.stopped  # the caller's handle: the user did not stop it
