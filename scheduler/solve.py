@@ -550,13 +550,14 @@ class _RelaxedBound:
         inner = dataclasses.replace(context, stop=self.inner, progress=tracked, relaxed=True)
         context.stop.attach(self.inner.stop)
         try:
-            return self._combined(search(inner))
+            outcome = search(inner)
         finally:
             self.ended.set()
             while thread.is_alive():  # the relaxation may be built still, or just starting
                 self.solver.stop_search()
                 thread.join(0.05)
             context.stop.detach(self.inner.stop)
+        return self._combined(outcome)  # with the last bound the relaxation reported
 
     def _combined(self, outcome: _Outcome) -> _Outcome:
         if outcome.objective is None or not math.isfinite(self.bound):
