@@ -16,14 +16,12 @@ optimum, the gap of `all` is the packing of sessions into trainer days, not any 
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import Row, print_table, run_isolated, write_csv
+from benchmarks.common import Row, instance_parser, print_table, run_isolated, write_csv
 
-ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ["bali.yaml", "sulsel.yaml", "ntt.yaml"]
 OBJECTIVES = ["all", "S5", "not S5"]
 COLUMNS = [
@@ -100,8 +98,7 @@ def day_count_bound(path: str, time_limit: float) -> Row:
         if trainer.max_days is not None:
             most_days = min(most_days, trainer.max_days)
         days = model.new_int_var(0, most_days, f"days_t{t}")
-        per_day = min(event.num_slots, trainer.max_slots_per_day or event.num_slots)
-        model.add(sum(shares) <= per_day * days)
+        model.add(sum(shares) <= tm.day_capacity(t, event.idx) * days)
         cost.append(trainer.fee_units * days)
         fare = problem.fare_units.get((trainer.home, event.province_idx), 0)
         if trainer.home != event.province_idx and fare:
@@ -123,16 +120,8 @@ def day_count_bound(path: str, time_limit: float) -> Row:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "instances", nargs="*", default=[str(ROOT / "instances" / n) for n in PROVINCES]
-    )
-    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser = instance_parser(__doc__, PROVINCES, "gap.csv")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gap.csv")
     args = parser.parse_args()
     rows: list[Row] = []
     for path in args.instances:

@@ -190,7 +190,7 @@ class TimetableModel:
         return self._indicator(
             ("engaged", trainer, event),
             items,
-            self.problem.events[event].num_days * self._day_capacity(trainer, event),
+            self.problem.events[event].num_days * self.day_capacity(trainer, event),
             lambda k: k.num_sessions,
         )
 
@@ -200,7 +200,7 @@ class TimetableModel:
         return self._indicator(
             ("works", trainer, event, day),
             self.trainer_days(trainer).get((event, day), []),
-            self._day_capacity(trainer, event),
+            self.day_capacity(trainer, event),
             lambda k: min(k.num_sessions, num_slots // k.length),
             one_day=True,
         )
@@ -211,7 +211,8 @@ class TimetableModel:
         assert isinstance(table, dict)
         return {key[1:]: var for key, var in table.items() if key[0] == kind}
 
-    def _day_capacity(self, trainer: int, event: int) -> int:
+    def day_capacity(self, trainer: int, event: int) -> int:
+        """The slots `trainer` may facilitate in a day of `event` (H11)."""
         num_slots = self.problem.events[event].num_slots
         return min(num_slots, self.problem.trainers[trainer].max_slots_per_day or num_slots)
 
