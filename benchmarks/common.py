@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import multiprocessing
 import resource
@@ -11,6 +12,23 @@ from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_parser(doc: str, names: Sequence[str], out_name: str) -> argparse.ArgumentParser:
+    """The command line of a benchmark over instance files: the files (default: `names` in
+    `instances/`), `--time-limit`, `--seed` and `--out` (default: `out_name` in results/)."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "instances", nargs="*", default=[str(ROOT / "instances" / n) for n in names]
+    )
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / out_name)
+    return parser
 
 
 def _child(task: Callable[..., Row], args: tuple[Any, ...], queue: Any) -> None:

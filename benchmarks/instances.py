@@ -8,12 +8,10 @@ tot-1999 first solution in under 2 s and within 1 % of its bound (or optimal) in
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from benchmarks.common import Row, print_table, run_isolated, write_csv
+from benchmarks.common import Row, instance_parser, print_table, run_isolated, write_csv
 
-ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ["bali.yaml", "sulsel.yaml", "ntt.yaml", "tot-1999.yaml"]
 COLUMNS = [
     "instance", "workers", "status", "objective", "bound", "gap_pct", "build_s",
@@ -48,18 +46,8 @@ def solve_one(path: str, workers: int, time_limit: float, seed: int) -> Row:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "instances", nargs="*", default=[str(ROOT / "instances" / n) for n in INSTANCES]
-    )
-    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser = instance_parser(__doc__, INSTANCES, "instances.csv")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "instances.csv"
-    )
     args = parser.parse_args()
     rows = [
         {"instance": Path(path).stem, "workers": workers}
