@@ -63,17 +63,21 @@ def _guard(action: Callable[[], _T]) -> _T:
 
 
 class _ProgressPrinter:
-    """Prints the best objective, bound and elapsed time, at most twice a second."""
+    """Prints the best objective, bound and elapsed time: at most twice a second when the
+    timetable improves, every few seconds when only the bound rises."""
 
     def __init__(self, console: Console, lang: str) -> None:
         self.console = console
         self.last = -1.0
+        self.shown = math.inf
         self._ = texts(lang, "cli").gettext
 
     def __call__(self, progress: Progress) -> None:
-        if progress.elapsed - self.last < 0.5 and self.last >= 0:
+        wait = 0.5 if progress.objective < self.shown else BOUND_ONLY_EVERY
+        if progress.elapsed - self.last < wait and self.last >= 0:
             return
         self.last = progress.elapsed
+        self.shown = progress.objective
         _ = self._
         level = ""
         if progress.num_levels > 1:
@@ -90,6 +94,10 @@ class _ProgressPrinter:
         bound = f"{progress.bound:g}" if math.isfinite(progress.bound) else "-"
         line = _("best {best}  bound {bound}").format(best=f"{progress.objective:g}", bound=bound)
         self.console.print(f"{progress.elapsed:7.1f}s  {level}{line}{gap}", highlight=False)
+
+
+BOUND_ONLY_EVERY = 5.0
+"""Seconds between progress lines that show only a higher bound."""
 
 
 def _solve_interruptibly(run: Callable[[StopHandle], Result], lang: str = "en") -> Result:

@@ -37,7 +37,7 @@ STATUS_NAMES = {
 
 @dataclass(frozen=True)
 class Progress:
-    """A new best timetable during the search."""
+    """A new best timetable, or a higher bound on the best one, during the search."""
 
     elapsed: float
     objective: float
@@ -162,12 +162,14 @@ class _Monitor(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
         self.report = report
         self.first: float | None = None
         self.best: float | None = None
+        self.objective: float | None = None
 
     def on_solution_callback(self) -> None:
         now = time.perf_counter() - self.start
         if self.first is None:
             self.first = now
         self.best = now
+        self.objective = self.objective_value
         if self.report is not None:
             self.report(
                 Progress(
@@ -178,6 +180,13 @@ class _Monitor(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
                     self.num_levels,
                 )
             )
+
+    def bounded(self, bound: float) -> None:
+        """CP-SAT's `best_bound_callback`: reports a higher bound once a timetable exists."""
+        objective = self.objective
+        if self.report is not None and objective is not None:
+            now = time.perf_counter() - self.start
+            self.report(Progress(now, objective, bound, self.level, self.num_levels))
 
 
 def solve(
@@ -218,6 +227,7 @@ def solve(
     tm = build_model(problem)
     build_time = time.perf_counter() - started
     stop = stop or StopHandle()
+    progress = _monotone(progress) if progress is not None else None
 
     levels: list[list[SoftId] | None] = [*(problem.levels or [list(tm.penalties)])]
     first_expression = None
@@ -333,6 +343,30 @@ def solve(
         num_variables=len(tm.model.proto.variables),
         num_constraints=len(tm.model.proto.constraints),
     )
+
+
+def _monotone(report: Callable[[Progress], None]) -> Callable[[Progress], None]:
+    """`report`, given for each level and part the best objective and the highest bound so
+    far rather than those of the search that found a timetable.
+
+    A solve runs several searches in turn (the day search, then the LP tree search; the
+    whole programme after its events); each starts from its own weak bound, and a search
+    started from a hint may report a worse timetable first. The user sees neither drop.
+    """
+    lock = threading.Lock()
+    best: dict[tuple[int, str | None], tuple[float, float]] = {}
+
+    def reported(progress: Progress) -> None:
+        key = (progress.level, progress.part)
+        with lock:
+            objective, bound = best.get(key, (math.inf, -math.inf))
+            objective = min(objective, progress.objective)
+            bound = min(max(bound, progress.bound), objective)
+            best[key] = objective, bound
+            # Under the lock, so that reports from two threads arrive in order.
+            report(dataclasses.replace(progress, objective=objective, bound=bound))
+
+    return reported
 
 
 FIRST_OBJECTIVE_SHARE = 0.6
@@ -577,6 +611,12 @@ class _RelaxedBound:
     def _bounded(self, bound: float) -> None:
         with self._lock:
             self.bound = max(self.bound, bound)
+            objective = self.objective
+        report = self.context.progress
+        if report is not None and math.isfinite(objective):
+            now = time.perf_counter() - self.context.started
+            context = self.context
+            report(Progress(now, objective, bound, context.level, context.num_levels))
         self._check()
 
     def _check(self) -> None:
@@ -744,6 +784,7 @@ def _portfolio_search(
     solver = _solver(workers, context.seed, budget, deterministic, raw_params, context.log)
     watch = _StopAtFirst if first_only else _Monitor
     monitor = watch(context.started, context.level, context.num_levels, context.progress)
+    solver.best_bound_callback = monitor.bounded
     context.stop.attach(solver.stop_search)
     code = solver.solve(tm.model, monitor)
     context.stop.detach(solver.stop_search)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -11,11 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from models import Instance
-from scheduler.cli import app
+from scheduler.cli import _ProgressPrinter, app
 from scheduler.loader import load_instance
+from scheduler.solve import Progress
 from scheduler.timetable_io import read_timetable
 from tests.conftest import DATA, INSTANCES
 
@@ -123,3 +126,20 @@ def test_ctrl_c_keeps_the_best_timetable(tmp_path: Path) -> None:
     assert "stopped by the user" in stdout
     assert "Traceback" not in stderr
     assert json.loads(out.read_text())["solver"]["status"] == "FEASIBLE"
+
+
+def test_progress_lines_show_each_better_timetable_and_a_rising_bound_now_and_then() -> None:
+    out = io.StringIO()
+    printer = _ProgressPrinter(Console(file=out, width=200, color_system=None), "en")
+    reports = [
+        (1.0, 700, 500),  # the first timetable
+        (1.2, 700, 510),  # the bound only, soon after: not shown
+        (1.8, 690, 510),  # a better timetable half a second later: shown
+        (4.0, 690, 560),  # the bound only, 2.2 s later: not shown
+        (7.0, 690, 580),  # the bound only, 5.2 s after the last line: shown
+    ]
+    for elapsed, objective, bound in reports:
+        printer(Progress(elapsed, objective, bound))
+    lines = out.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ["1.0s", "1.8s", "7.0s"]
+    assert "best 690  bound 580" in lines[-1]

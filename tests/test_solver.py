@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
 import pytest
 
 from models import SOFT_IDS, Instance, Policy
+from scheduler import solve as solve_module
 from scheduler.checker import check
 from scheduler.loader import load_instance
 from scheduler.solve import Progress, Result, StopHandle, solve
@@ -94,6 +96,24 @@ def test_progress_is_reported_and_stop_keeps_the_best() -> None:
     assert time.perf_counter() - started < 60
     assert result.stopped
     assert seen and seen[0].objective >= seen[0].bound
+    assert_checked(instance, result)
+
+
+def test_progress_never_goes_back_when_one_search_hands_over_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A day search of three seconds, then the LP tree search from its best timetable: the
+    # second search starts from a bound of its own, far below the first one's.
+    monkeypatch.setattr(solve_module, "DAY_PHASE", (0.3, 3.0))
+    instance = load_instance(INSTANCES / "bali.yaml")
+    seen: list[Progress] = []
+    result = solve(instance, time_limit=8, workers=2, progress=seen.append)
+    assert len(seen) > 1
+    for earlier, later in itertools.pairwise(seen):
+        assert later.objective <= earlier.objective
+        assert later.bound >= earlier.bound
+    assert all(p.bound <= p.objective for p in seen)
+    assert result.objective is not None and result.objective <= seen[-1].objective
     assert_checked(instance, result)
 
 
