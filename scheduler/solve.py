@@ -784,7 +784,8 @@ def _portfolio_search(
     solver = _solver(workers, context.seed, budget, deterministic, raw_params, context.log)
     watch = _StopAtFirst if first_only else _Monitor
     monitor = watch(context.started, context.level, context.num_levels, context.progress)
-    solver.best_bound_callback = monitor.bounded
+    if context.progress is not None:
+        solver.best_bound_callback = monitor.bounded
     context.stop.attach(solver.stop_search)
     code = solver.solve(tm.model, monitor)
     context.stop.detach(solver.stop_search)
