@@ -612,11 +612,10 @@ class _RelaxedBound:
         with self._lock:
             self.bound = max(self.bound, bound)
             objective = self.objective
-        report = self.context.progress
-        if report is not None and math.isfinite(objective):
-            now = time.perf_counter() - self.context.started
-            context = self.context
-            report(Progress(now, objective, bound, context.level, context.num_levels))
+        context = self.context
+        if context.progress is not None and math.isfinite(objective):
+            now = time.perf_counter() - context.started
+            context.progress(Progress(now, objective, bound, context.level, context.num_levels))
         self._check()
 
     def _check(self) -> None:
