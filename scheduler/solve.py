@@ -612,10 +612,9 @@ class _RelaxedBound:
         with self._lock:
             self.bound = max(self.bound, bound)
             objective = self.objective
-        context = self.context
-        if context.progress is not None and math.isfinite(objective):
-            now = time.perf_counter() - context.started
-            context.progress(Progress(now, objective, bound, context.level, context.num_levels))
+        if math.isfinite(objective):
+            now = time.perf_counter() - self.context.started
+            _announce(self.context, now, objective, bound)
         self._check()
 
     def _check(self) -> None:
