@@ -30,7 +30,9 @@ def _changed(published: Timetable, timetable: Timetable) -> int:
 @pytest.fixture(scope="module")
 def programme() -> tuple[Instance, Timetable]:
     instance = load_instance(PROGRAMME)
-    result = solve(instance, time_limit=10, workers=2, seed=1)
+    # Deterministic, so that the published timetable (and every count below) is the same on
+    # every machine and under any load.
+    result = solve(instance, time_limit=10, workers=1, seed=1, deterministic=True)
     assert result.timetable is not None
     assert check(instance, result.timetable).feasible
     return instance, result.timetable
@@ -49,7 +51,9 @@ def test_repair_changes_far_fewer_sessions_than_a_fresh_solve(
     report = check(changed, timetable)
     assert report.feasible, report.violations[:3]
     assert report.total == repaired.result.objective
-    fresh = solve(changed, time_limit=8, workers=2, seed=0)
+    # The fresh solve is the yardstick, so it must not depend on the machine's load: a
+    # wall-clock solve happens, now and then, to land close to the published timetable.
+    fresh = solve(changed, time_limit=8, workers=1, seed=0, deterministic=True)
     assert fresh.timetable is not None
     by_repair, by_fresh = _changed(published, timetable), _changed(published, fresh.timetable)
     assert 2 * by_repair < by_fresh, (by_repair, by_fresh)
