@@ -18,6 +18,17 @@ INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".ctt")
 WRITABLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text: the models parse them, so that an impossible
+    date (`1999-02-30`) is reported like any other bad field, naming its entity and field,
+    instead of failing inside the YAML parser."""
+
+
+_DatesAsText.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def read_structured(path: Path) -> Any:
     """Parse a YAML or JSON file, turning every failure into a one-line `InputError`."""
     try:
@@ -36,7 +47,7 @@ def read_structured(path: Path) -> Any:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_DatesAsText)  # a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f"line {mark.line + 1}: " if mark is not None else ""

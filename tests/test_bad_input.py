@@ -35,6 +35,7 @@ CASES = [
     ("unknown_prerequisite.yaml", "topic 'role-play-practice', field 'prerequisites': topic 'hiv-101' is not defined"),
     ("unknown_role.yaml", "trainer 'ketut', field 'role': 'peer': input should be 'national', 'provincial' or 'community'"),
     ("unknown_topic_of_trainer.yaml", "trainer 'dewi', field 'topics': topic 'hiv-basic' is not defined"),
+    ("unquoted_impossible_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-29': input should be a valid date"),
     ("venue_in_other_province.yaml", "event 'tot-bali', field 'venues': venue 'sanur' is in ntt, not bali"),
     ("window_reversed.yaml", "event 'tot-bali', field 'window': end 1999-02-03 is before start 1999-02-05"),
     ("window_too_short_after_holidays.yaml", "event 'tot-bali', field 'window': 1999-01-18..1999-01-20 has 1 working days"),

@@ -292,6 +292,9 @@ BAD_CASES = [
      "validation, not 0"),
     ("dates_reversed.yaml",
      "change 1 (unavailable), field 'dates[1]': end 1999-02-01 is before start 1999-02-03"),
+    ("impossible_date.yaml",
+     "change 1 (unavailable), field 'dates[1].end': '1999-02-30': input should be a valid date "
+     "or datetime, day value is outside expected range"),
     ("missing_base.yaml", f"base {DATA / 'scenarios' / 'nowhere.yaml'}: no such file"),
     ("pin_outside_event.yaml",
      "change 1 (pin): pin 'tot-bali/planning/all', field 'day': 1 slot(s) from day 3 slot 1 "
