@@ -24,9 +24,11 @@ class _DatesAsText(yaml.SafeLoader):
     instead of failing inside the YAML parser."""
 
 
-_DatesAsText.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _date_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 
 def read_structured(path: Path) -> Any:
