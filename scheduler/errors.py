@@ -29,23 +29,28 @@ class InputError(Exception):
     """Bad input: the message is one line, ready to show; the CLI exits with status 2."""
 
 
-def describe_validation_error(source: str, error: ValidationError, raw: Any) -> InputError:
-    """Turn the first pydantic error into one line: `file: entity 'id', field 'f': problem`."""
+def describe_validation_error(
+    source: str, error: ValidationError, raw: Any, top: str = "instance"
+) -> InputError:
+    """Turn the first pydantic error into one line: `file: entity 'id', field 'f': problem`.
+
+    `top` names the whole document, for a field outside any entity (`instance`, `timetable`).
+    """
     first = error.errors(include_url=False)[0]
     context = first.get("ctx") or {}
     cause = context.get("error")
     if isinstance(cause, InstanceError):
         return InputError(f"{source}: {cause}")
     location = tuple(first["loc"])
-    entity, field = _locate(location, raw)
+    entity, field = _locate(location, raw, top)
     problem = pydantic_problem(first)
     where = f"{entity}, field '{field}'" if field else entity
     return InputError(f"{source}: {where}: {problem}")
 
 
-def _locate(location: Sequence[str | int], raw: Any) -> tuple[str, str]:
+def _locate(location: Sequence[str | int], raw: Any, top: str) -> tuple[str, str]:
     """The innermost entity named by `location` in the raw data, and the rest as a field path."""
-    entity = "instance"
+    entity = top
     field_start = 0
     node = raw
     for position, key in enumerate(location):

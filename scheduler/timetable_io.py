@@ -115,15 +115,22 @@ def write_timetable(path: Path, timetable: Timetable) -> None:
 
 
 def read_timetable(path: Path, instance: Instance) -> Timetable:
-    """Read a timetable from JSON or CSV; CSV event plans are inferred from the sessions."""
+    """Read a timetable of `instance` from JSON or CSV; CSV event plans are inferred from the
+    sessions. A timetable none of whose events is one of `instance` is bad input."""
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        raise InputError(f"{path}: cannot read '{suffix}' timetables (expected .json or .csv)")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
-    if suffix == ".json":
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if suffix == ".csv":
+        timetable = _timetable_from_csv(path, text, instance)
+    else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -131,12 +138,26 @@ def read_timetable(path: Path, instance: Instance) -> Timetable:
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected a JSON object with 'events' and 'sessions'")
         try:
-            return Timetable.model_validate(data)
+            timetable = Timetable.model_validate(data)
         except ValidationError as exc:
-            raise describe_validation_error(str(path), exc, data) from None
-    if suffix == ".csv":
-        return _timetable_from_csv(path, text, instance)
-    raise InputError(f"{path}: cannot read '{suffix}' timetables (expected .json or .csv)")
+            raise describe_validation_error(str(path), exc, data, top="timetable") from None
+    _of_instance(path, timetable, instance)
+    return timetable
+
+
+def _of_instance(path: Path, timetable: Timetable, instance: Instance) -> None:
+    """Refuse a timetable made for another instance: none of its events is one of this one.
+
+    One event in common is enough: a scenario may drop or add events, and `check` then
+    reports what is missing or unknown, session by session."""
+    named = {plan.event for plan in timetable.events} | {s.event for s in timetable.sessions}
+    if not named or named & {event.id for event in instance.events}:
+        return
+    events = ", ".join(f"'{event}'" for event in sorted(named))
+    raise InputError(
+        f"{path}: timetable of '{timetable.instance}' (events {events}): none of its events "
+        f"is one of '{instance.name}'"
+    )
 
 
 def _timetable_from_csv(path: Path, text: str, instance: Instance) -> Timetable:

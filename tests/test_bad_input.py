@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,49 @@ def test_real_process_prints_no_traceback() -> None:
         done.stderr.strip()
         == f"{path}: trainer 'dewi', field 'topics': topic 'hiv-basic' is not defined"
     )
+
+
+OTHER_TIMETABLE = {
+    "format": "tot-timetable/1",
+    "instance": "TOT Kupang",
+    "events": [
+        {"event": "tot-ntt", "venue": "kupang", "start": "1999-01-21", "dates": ["1999-01-21"]}
+    ],
+    "sessions": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "other.json",
+            json.dumps(OTHER_TIMETABLE),
+            "timetable of 'TOT Kupang' (events 'tot-ntt'): none of its events is one of 'Tiny TOT'",
+        ),
+        (
+            "format.json",
+            json.dumps(OTHER_TIMETABLE | {"format": "tot-timetable/9"}),
+            "timetable, field 'format': 'tot-timetable/9': input should be 'tot-timetable/1'",
+        ),
+        ("plan.xlsx", "PK\x03\x04", "cannot read '.xlsx' timetables (expected .json or .csv)"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "repair", "export"])
+def test_bad_timetable(
+    runner: CliRunner, tmp_path: Path, command: str, name: str, content: str, expected: str
+) -> None:
+    """A timetable of another instance, of another format or in a workbook is bad input."""
+    timetable = tmp_path / name
+    timetable.write_text(content)
+    instance = str(DATA / "tiny.yaml")
+    out = tmp_path / "out.html"
+    args = {
+        "check": ["check", instance, str(timetable)],
+        "repair": ["repair", instance, "--from", str(timetable), "--out", str(tmp_path / "r.json")],
+        "export": ["export", instance, str(timetable), "--out", str(out)],
+    }[command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"{timetable}: {expected}"]
+    assert not out.exists() and not (tmp_path / "r.json").exists()
