@@ -181,6 +181,12 @@ def repair_command(
         console, result.penalties, weights, result.objective or 0, report.cost_idr, language
     )
     console.print(_summary(result, language))
+    console.print(
+        _(
+            "The status and bound hold among the timetables that change the published one "
+            "least; a fresh `tot solve` may find a lower objective."
+        )
+    )
     if not report.feasible or report.total != result.objective:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(_("internal error: the checker disagrees with the repair"), EXIT_NONE)

@@ -106,6 +106,9 @@ def test_pinned_sessions_never_move() -> None:
     )
 
 
+OPENING = "tot-sulsel/intro-project/all/1"
+
+
 def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> None:
     published = tmp_path / "t.json"
     solved = runner.invoke(
@@ -117,11 +120,16 @@ def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> No
     result = runner.invoke(
         app,
         ["repair", str(PROGRAMME), "--from", str(published), "--scenario", str(scenario),
-         "--time-limit", "10", "--quiet", "--out", str(out)],
+         "--pin", OPENING, "--time-limit", "10", "--quiet", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "sessions kept" in result.output
+    words = " ".join(result.output.split())
+    assert "hold among the timetables that change the published one least" in words
     repaired = json.loads(out.read_text(encoding="utf-8"))
+    before = json.loads(published.read_text(encoding="utf-8"))
+    opening = [[s for s in t["sessions"] if s["id"] == OPENING] for t in (before, repaired)]
+    assert opening[0] and opening[0] == opening[1]  # the README's example: the pin holds
     assert all(
         "nat-rina" not in json.dumps(s) or s["event"] != "tot-ntt" for s in repaired["sessions"]
     )
