@@ -91,7 +91,7 @@ def render_penalties(
         )
     table.add_row("", f"[bold]{_('total')}[/bold]", "", "", f"[bold]{total}[/bold]")
     console.print(table)
-    if cost_idr is not None:
+    if cost_idr:  # none for an instance without fees, fares or venue rates (ITC2007)
         console.print(_("Cost: {amount}").format(amount=rupiah(cost_idr, lang)))
 
 

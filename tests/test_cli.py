@@ -33,6 +33,7 @@ def test_solve_writes_a_timetable_that_check_accepts(
     )
     assert solved.exit_code == 0, solved.output
     assert "Penalties per soft constraint" in solved.output
+    assert "Cost: Rp " in solved.output
     assert "day 1" in solved.output and "tot-bali" not in solved.stderr
     assert out.exists()
     checked = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(out)])
