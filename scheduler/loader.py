@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from models import Instance
 from scheduler.errors import InputError, describe_validation_error
-from scheduler.timetable_io import write_text_atomically
+from scheduler.timetable_io import read_text, write_text_atomically
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".ctt")
 WRITABLE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
@@ -33,16 +33,7 @@ _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 def read_structured(path: Path) -> Any:
     """Parse a YAML or JSON file, turning every failure into a one-line `InputError`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    text = read_text(path)
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)

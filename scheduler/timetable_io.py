@@ -114,20 +114,27 @@ def write_timetable(path: Path, timetable: Timetable) -> None:
     write_text_atomically(path, writer(timetable))
 
 
+def read_text(path: Path) -> str:
+    """The UTF-8 text of an input file, every failure turned into a one-line `InputError`."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def read_timetable(path: Path, instance: Instance) -> Timetable:
     """Read a timetable of `instance` from JSON or CSV; CSV event plans are inferred from the
     sessions. A timetable none of whose events is one of `instance` is bad input."""
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise InputError(f"{path}: cannot read '{suffix}' timetables (expected .json or .csv)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    text = read_text(path)
     if suffix == ".csv":
         timetable = _timetable_from_csv(path, text, instance)
     else:
