@@ -24,6 +24,21 @@ def supported_country(country: str) -> bool:
     return country in holidays.list_supported_countries()
 
 
+def subdivision_problem(country: str, subdivision: str) -> str | None:
+    """Why the `holidays` package cannot give `country`'s calendar for `subdivision`, if it
+    cannot; None when it can."""
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        known = holidays.list_supported_countries().get(country, [])
+        listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        return (
+            f"'{subdivision}' is not a subdivision of '{country}' the holiday calendar knows"
+            f" (it knows {listed or 'none'})"
+        )
+    return None
+
+
 def days_off(province: Province, start: dt.date, end: dt.date) -> dict[dt.date, str]:
     """Public holidays and blackout dates of `province` between `start` and `end`, with names."""
     off: dict[dt.date, str] = {}

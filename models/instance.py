@@ -9,7 +9,7 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from models.calendar import supported_country, working_days
+from models.calendar import subdivision_problem, supported_country, working_days
 from models.common import Frozen
 from models.entities import (
     Event,
@@ -212,6 +212,14 @@ def _check_references(instance: Instance) -> None:
                 "province", province.id, "holiday_country",
                 f"'{province.holiday_country}' is not a country the holiday calendar knows",
             )  # fmt: skip
+        if province.holiday_subdivision is not None:
+            problem = (
+                "needs a holiday_country"
+                if province.holiday_country is None
+                else subdivision_problem(province.holiday_country, province.holiday_subdivision)
+            )
+            if problem is not None:
+                raise InstanceError("province", province.id, "holiday_subdivision", problem)
     for venue in instance.venues:
         _known(provinces, [venue.province], "venue", venue.id, "province", "province")
     for trainer in instance.trainers:

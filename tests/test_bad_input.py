@@ -32,6 +32,7 @@ CASES = [
     ("unknown_facility.yaml", "room 'garden', field 'facilities[1]': 'projektor': input should be 'projector'"),
     ("unknown_field.yaml", "method 'lecture', field 'colour': is not a known field"),
     ("unknown_holiday_country.yaml", "province 'bali', field 'holiday_country': 'XX' is not a country"),
+    ("unknown_holiday_subdivision.yaml", "province 'bali', field 'holiday_subdivision': 'NT' is not a subdivision of 'ID'"),
     ("unknown_method_of_topic.yaml", "topic 'planning', field 'methods': method 'brainstorm' is not defined"),
     ("unknown_prerequisite.yaml", "topic 'role-play-practice', field 'prerequisites': topic 'hiv-101' is not defined"),
     ("unknown_role.yaml", "trainer 'ketut', field 'role': 'peer': input should be 'national', 'provincial' or 'community'"),
