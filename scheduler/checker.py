@@ -31,7 +31,7 @@ from models import (
     working_days,
 )
 from models.common import WEEKDAYS, DateRange
-from scheduler.i18n import texts, weekday
+from scheduler.i18n import role_name, texts, weekday
 
 OfferingKey = tuple[str, str, frozenset[str]]
 """What matches a session to its offering: event, topic and the set of its groups."""
@@ -676,9 +676,9 @@ def _h6_qualification(ctx: _Context) -> list[Violation]:
                         "trainer {trainer} is a {role} trainer; position {position} needs {roles}"
                     ).format(
                         trainer=who,
-                        role=trainer.role,
+                        role=role_name(trainer.role, ctx.lang),
                         position=_quote(position.role),
-                        roles="/".join(position.trainer_roles),
+                        roles="/".join(role_name(r, ctx.lang) for r in position.trainer_roles),
                     )
                 )
             for group in session.groups:
@@ -1372,8 +1372,9 @@ def _s10_partnership(ctx: _Context) -> list[_Charge]:
     _ = ctx.gettext
     role = ctx.instance.policy.partnership_role
     message = _("session {session} has no {role} facilitator")
+    named = role_name(role, ctx.lang)
     return [
-        _Charge(1, (session.id,), message.format(session=session.id, role=role))
+        _Charge(1, (session.id,), message.format(session=session.id, role=named))
         for session in ctx.sessions
         if not any(trainer.role == role for trainer in session.trainers)
     ]

@@ -18,7 +18,7 @@ from models import Instance, Timetable
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
 from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
-from scheduler.i18n import LANGUAGES, resolve, texts
+from scheduler.i18n import LANGUAGES, number, percent, resolve, texts
 from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
 from scheduler.loader import load_instance
 from scheduler.report import render_penalties, render_timetable, render_ud2, render_violations
@@ -70,6 +70,7 @@ class _ProgressPrinter:
         self.console = console
         self.last = -1.0
         self.shown = math.inf
+        self.lang = lang
         self._ = texts(lang, "cli").gettext
 
     def __call__(self, progress: Progress) -> None:
@@ -90,10 +91,11 @@ class _ProgressPrinter:
         gap = ""
         if progress.objective and math.isfinite(progress.bound):
             share = max(0.0, progress.objective - progress.bound) / abs(progress.objective)
-            gap = "  " + _("gap {gap}").format(gap=f"{100 * share:5.1f}%")
+            gap = "  " + _("gap {gap}").format(gap=percent(share, self.lang, 1).rjust(6))
         bound = f"{progress.bound:g}" if math.isfinite(progress.bound) else "-"
         line = _("best {best}  bound {bound}").format(best=f"{progress.objective:g}", bound=bound)
-        self.console.print(f"{progress.elapsed:7.1f}s  {level}{line}{gap}", highlight=False)
+        elapsed = number(progress.elapsed, self.lang, 1).rjust(7)
+        self.console.print(f"{elapsed}s  {level}{line}{gap}", highlight=False)
 
 
 BOUND_ONLY_EVERY = 5.0
@@ -202,7 +204,7 @@ def solve_command(
     )
     if result.timetable is None:
         if result.proven_infeasible:
-            seconds = f"{time.perf_counter() - started:.1f}"
+            seconds = number(time.perf_counter() - started, language, 1)
             from scheduler.explain_cli import print_explanation
 
             print_explanation(console, instance, language, time_limit=EXPLAIN_SECONDS)
@@ -304,10 +306,10 @@ def _summary(result: Result, lang: str) -> str:
     if result.bound is not None:
         parts.append(_("bound {value}").format(value=f"{result.bound:g}"))
     if result.gap is not None:
-        parts.append(_("gap {value}").format(value=f"{100 * result.gap:.2f}%"))
+        parts.append(_("gap {value}").format(value=percent(result.gap, lang)))
     if result.time_to_first is not None:
-        parts.append(_("first after {seconds}s").format(seconds=f"{result.time_to_first:.2f}"))
-    parts.append(_("{seconds}s in all").format(seconds=f"{result.runtime:.2f}"))
+        parts.append(_("first after {seconds}s").format(seconds=number(result.time_to_first, lang)))
+    parts.append(_("{seconds}s in all").format(seconds=number(result.runtime, lang)))
     if result.stopped:
         parts.append(_("stopped by the user"))
     return ", ".join(parts)

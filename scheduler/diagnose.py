@@ -40,7 +40,7 @@ from models.calendar import is_rest_day
 from models.common import ROLES, in_any
 from models.instance import LENIENT
 from scheduler.errors import InputError, describe_validation_error
-from scheduler.i18n import long_date, texts
+from scheduler.i18n import long_date, role_name, texts
 from scheduler.loader import load_instance, read_structured
 
 Gettext = Callable[[str], str]
@@ -258,12 +258,7 @@ class _Diagnosis:
     def roles(self, roles: Sequence[str]) -> str:
         """`national or provincial` in the language of the messages."""
         _ = self.gettext
-        names = {
-            "national": _("national"),
-            "provincial": _("provincial"),
-            "community": _("community"),
-        }
-        words = [names[role] for role in ROLES if role in roles]
+        words = [role_name(role, self.lang) for role in ROLES if role in roles]
         if len(words) < 2:
             return "".join(words)
         return _("{items} or {last}").format(items=", ".join(words[:-1]), last=words[-1])

@@ -28,7 +28,7 @@ from scheduler.cli import (
 )
 from scheduler.diagnose import load_lenient
 from scheduler.explain import Explanation, explain
-from scheduler.i18n import texts
+from scheduler.i18n import number, texts
 from scheduler.loader import load_instance
 from scheduler.repair import MOVED, ROOM, TRAINER, Repair, pinned_sessions, repair
 from scheduler.report import render_penalties, render_violations
@@ -69,7 +69,7 @@ def print_explanation(
         console.print(f"        -> {escape(finding.suggestion)}")
     console.print(
         _("Explained in {seconds}s ({checks} checks).").format(
-            seconds=f"{explanation.runtime:.1f}", checks=explanation.checks
+            seconds=number(explanation.runtime, lang, 1), checks=explanation.checks
         )
     )
     return explanation

@@ -93,6 +93,23 @@ def rupiah(amount: int, lang: str) -> str:
     return f"Rp {format_decimal(amount, format='#,##0', locale=lang)}"
 
 
+def number(value: float, lang: str, digits: int = 2) -> str:
+    """`value` with `digits` decimals and the language's separators: `1,234.50` / `1.234,50`."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    text: str = format_decimal(value, format=pattern, locale=lang)
+    return text
+
+
+def percent(fraction: float, lang: str, digits: int = 2) -> str:
+    """`fraction` as a percentage: `7.12%` / `7,12%`."""
+    return number(100 * fraction, lang, digits) + "%"
+
+
+def role_name(role: str, lang: str) -> str:
+    """A trainer role (models.common.ROLES) in `lang`: `national` / `nasional`."""
+    return texts(lang, "rules").gettext(role)
+
+
 def rule_name(rule_id: str, lang: str) -> str:
     """The short name of a rule id of docs/CONSTRAINTS.md, in `lang`."""
     from models.common import RULE_NAMES

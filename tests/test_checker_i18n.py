@@ -120,3 +120,14 @@ def test_unknown_language_falls_back_to_english() -> None:
     instance = load("tiny")
     timetable = edit(P2, room="garden")(instance, tiny_timetable(instance))
     assert _messages(check(instance, timetable, lang="xx")) == _messages(check(instance, timetable))
+
+
+def test_roles_are_named_in_indonesian() -> None:
+    """Ketut, a community trainer, leads hiv-basics, which needs a national trainer."""
+    case = next(case for case in BROKEN if case.name == "H6 trainer's role not allowed")
+    instance, timetable = _timetable(case)
+    messages = _messages(check(instance, timetable, lang="id"))
+    assert messages == [
+        "sesi tot-bali/hiv-basics/all/1: pelatih 'ketut' berperan sebagai komunitas; "
+        "posisi 'lead' membutuhkan nasional"
+    ]

@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from models.common import RULE_NAMES
-from scheduler.i18n import LOCALE_DIR, long_date, month_name, resolve, rule_name, rupiah, texts
+from models.common import ROLES, RULE_NAMES
+from scheduler.i18n import (
+    LOCALE_DIR,
+    long_date,
+    month_name,
+    number,
+    percent,
+    resolve,
+    role_name,
+    rule_name,
+    rupiah,
+    texts,
+)
 from tests.conftest import ROOT
 
 SOURCES = {
@@ -66,11 +77,13 @@ def test_catalogue_matches_the_code(area: str) -> None:
         assert _fields(message) == _fields(translation), message
 
 
-def test_every_rule_name_is_translated() -> None:
+def test_every_rule_and_role_name_is_translated() -> None:
     catalogue = _catalogue("rules")
-    assert set(catalogue) == set(RULE_NAMES.values())
+    assert set(catalogue) == set(RULE_NAMES.values()) | set(ROLES)
     assert rule_name("S10", "id") == "kemitraan"
     assert rule_name("S10", "en") == "partnership"
+    assert role_name("community", "id") == "komunitas"
+    assert role_name("community", "en") == "community"
 
 
 def test_dates_and_money() -> None:
@@ -80,6 +93,9 @@ def test_dates_and_money() -> None:
     assert month_name(1, "id") == "Januari"
     assert rupiah(3_500_000, "id") == "Rp 3.500.000"
     assert rupiah(3_500_000, "en") == "Rp 3,500,000"
+    assert percent(0.0712, "id") == "7,12%"
+    assert percent(0.0712, "en") == "7.12%"
+    assert number(1234.5, "id", 1) == "1.234,5"
 
 
 def test_language_choice() -> None:
