@@ -98,6 +98,9 @@ class OfferingData:
     rooms: list[int]
     needs: list[NeedData]
     starts: list[int] = field(default_factory=list)
+    topic_closed: frozenset[int] = frozenset()
+    """Starts the topic's day rule or unavailable slots exclude: kept as candidates only in a
+    `relaxed` problem, where H5 then forbids them by a constraint (an explanation names it)."""
 
     def trainers(self) -> list[int]:
         return sorted({t for need in self.needs for t in need.trainers})
@@ -359,6 +362,10 @@ def compile_instance(instance: Instance, relaxed: bool = False) -> Problem:
         unavailable = {(u.day - 1, u.slot - 1) for u in topic.unavailable}
         if relaxed:
             _candidate_starts(data, ev, topic.days, unavailable, {}, {})
+            allowed = frozenset(data.starts)
+            data.starts.clear()
+            _candidate_starts(data, ev, "any", set(), {}, {})
+            data.topic_closed = frozenset(data.starts) - allowed
         else:
             _candidate_starts(data, ev, topic.days, unavailable, room_closed, trainer_closed)
         offerings.append(data)

@@ -197,9 +197,9 @@ def _event_h1(instance: Instance, event_id: str, lang: str) -> Told:
         first=long_date(days[0], lang),
         last=long_date(days[-1], lang),
     )
-    suggestion = _("Allow a day more for '{event}' ({days} days), or drop a topic.").format(
-        event=event_id, days=event.days + 1
-    )
+    suggestion = _(
+        "Widen or move the window of '{event}', allow it a day more ({days} days), or drop a topic."
+    ).format(event=event_id, days=event.days + 1)
     return message, suggestion, (("event", event_id),)
 
 
@@ -342,6 +342,31 @@ def _pin_h5(instance: Instance, offering: str, lang: str) -> Told:
     return message, suggestion, (("pin", offering),)
 
 
+def _topic_h5(instance: Instance, topic_id: str, lang: str) -> Told:
+    _ = texts(lang, "explain").gettext
+    topic = next(topic for topic in instance.topics if topic.id == topic_id)
+    days = {
+        "first": _("on the first day only"),
+        "last": _("on the last day only"),
+        "not-first": _("not on the first day"),
+        "not-last": _("not on the last day"),
+    }
+    rules = [days[topic.days]] if topic.days in days else []
+    if topic.unavailable:
+        slots = "; ".join(
+            _("day {day}, slot {slot}").format(day=u.day, slot=u.slot) for u in topic.unavailable
+        )
+        rules.append(_("never in {slots}").format(slots=slots))
+    message = _("Sessions of topic '{topic}' take place {rules}.").format(
+        topic=topic_id, rules=", ".join(rules)
+    )
+    suggestion = _(
+        "Loosen the days or unavailable slots of '{topic}', or make sure its trainers can "
+        "come then."
+    ).format(topic=topic_id)
+    return message, suggestion, (("topic", topic_id),)
+
+
 def _trainer_h6(instance: Instance, trainer_id: str, lang: str) -> Told:
     _ = texts(lang, "explain").gettext
     methods = ", ".join(instance.trainer(trainer_id).methods)
@@ -420,6 +445,7 @@ _TELLERS: dict[tuple[str, str], Callable[[Instance, str, str], Told]] = {
     ("H5", "trainer"): _trainer_h5,
     ("H5", "room"): _room_h5,
     ("H5", "pin"): _pin_h5,
+    ("H5", "topic"): _topic_h5,
     ("H6", "trainer"): _trainer_h6,
     ("H7", "room"): _room_h7,
     ("H9", "topic"): _topic_h9,

@@ -640,8 +640,9 @@ def h5_availability(tm: TimetableModel) -> None:
     """H5: no session where its event, venue, room, trainers or topic exclude it.
 
     Working days, the topic's rules and days closed under every block start are pruned when
-    compiling. What is left depends on the block start: a room or trainer closed on a day
-    under some starts rules those starts out when it is used that day.
+    compiling (in a `relaxed` problem the topic's rules are constraints here). What is left
+    depends on the block start: a room or trainer closed on a day under some starts rules
+    those starts out when it is used that day.
     """
     problem = tm.problem
     for (k_idx, period, r), lit in tm.vars.room.items():
@@ -656,6 +657,11 @@ def h5_availability(tm: TimetableModel) -> None:
                 works = tm.works(t, e, day)
                 with tm.guard("H5", "trainer", problem.trainers[t].id):
                     _closed_under(tm, works, e, closed)
+    for k in problem.offerings:
+        if k.topic_closed:
+            with tm.guard("H5", "topic", k.topic_id):
+                for period in sorted(k.topic_closed):
+                    tm.model.add_bool_or([tm.vars.x[k.idx, period].Not()])
     _pins(tm)
 
 

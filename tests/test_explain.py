@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from scheduler.cli import app
 from scheduler.compile import compile_instance
 from scheduler.explain import _check, explain
-from scheduler.loader import load_instance
+from scheduler.loader import instance_from_data, load_instance, read_structured
 from scheduler.model import build_model
 from scheduler.solve import solve
 from tests.conftest import DATA, INSTANCES
@@ -69,6 +69,28 @@ def test_trainer_dates_are_named() -> None:
     ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
     assert ayu.message == "Trainer 'ayu' is unavailable on Tuesday 2 February 1999."
     assert "add another trainer qualified for 'partnership'" in ayu.suggestion
+
+
+def test_a_topics_own_day_rule_is_named() -> None:
+    """NTT with two of its three national trainers away all January and the third from the
+    25th: no national trainer can open the TOT in day 1, slot 1 (intro-project's own rule,
+    which compiling prunes from the domains of an ordinary solve)."""
+    data = read_structured(INSTANCES / "ntt.yaml")
+    for trainer in data["trainers"]:
+        if trainer["id"] in ("nat-sari", "nat-rina"):
+            trainer["unavailable"] = [{"start": "1999-01-01", "end": "1999-01-31"}]
+    instance = instance_from_data(data, "ntt-away.yaml")
+    explanation = explain(instance, time_limit=30)
+    assert explanation.verdict == "infeasible"
+    assert explanation.minimal
+    opening = next(f for f in explanation.findings if ("topic", "intro-project") in f.entities)
+    assert opening.rule == "H5"
+    assert opening.message == (
+        "Sessions of topic 'intro-project' take place on the first day only, never in day 1, "
+        "slot 2; day 1, slot 3; day 1, slot 4."
+    )
+    named = {entity for f in explanation.findings for _kind, entity in f.entities}
+    assert {"nat-sari", "nat-rina", "nat-budi"} <= named
 
 
 def test_indonesian_explanation() -> None:
