@@ -27,6 +27,7 @@ language of the instruction sheet:
 | | | groups, participatory_target |
 | Slots | time slot of an event's day | event, start, end |
 | Curriculum | topic taught in an event | event, topic, groups, mode, attendees |
+| Pins | session fixed in advance | offering, day, slot, room, trainers |
 | Policy | setting | setting, value |
 | Weights | soft rule | rule, weight |
 
@@ -37,8 +38,10 @@ list; an empty optional value (`max_days`, `holiday_country`, ...) is none. Wher
 cell already means something else, `(none)` says "an empty list": curriculum `groups`
 (empty: every group of the event), Policy `levels` (empty: one weighted sum) and
 Facilitators `role` (a topic needing no facilitator). A `kind: available` row with neither
-start nor end makes a trainer or venue available on no date at all. Any sheet may have a
-`note` column, which is not read, and sheets with other names are ignored.
+start nor end makes a trainer or venue available on no date at all. A Pins row names its
+offering as session ids do, without the number (`event/topic/audience`, such as
+`tot-bali/hiv-basics/all`). Any sheet may have a `note` column, which is not read, and sheets
+with other names are ignored.
 
 Writing then reading gives an equal `Instance`. Text cells are always written as text, and
 text that a spreadsheet would run as a formula gets a leading `'` (`scheduler.cells`), which
@@ -67,7 +70,7 @@ from pydantic import ValidationError
 from models import Instance, InstanceError
 from models.common import ROLES, SOFT_IDS, DateRange, Facility
 from models.entities import DayRule
-from models.instance import COLLECTIONS
+from models.instance import COLLECTIONS, LENIENT
 from scheduler.cells import FORMULA_STARTS
 from scheduler.errors import InputError
 from scheduler.i18n import rule_name, texts
@@ -507,6 +510,17 @@ CURRICULUM = _Sheet(
         _col("attendees", "int", None),
     ),
 )
+PINS = _Sheet(
+    "Pins",
+    (
+        _col("offering", "text", REQUIRED),
+        _col("day", "int"),
+        _col("slot", "int"),
+        _col("room", "text"),
+        _col("trainers", "texts"),
+    ),
+    optional=True,
+)
 POLICY = _Sheet(
     "Policy",
     (_col("setting", "text", REQUIRED), _col("value", "raw", needed=True)),
@@ -537,6 +551,7 @@ SHEETS: tuple[_Sheet, ...] = (
     EVENTS,
     SLOTS,
     CURRICULUM,
+    PINS,
     POLICY,
     WEIGHTS,
 )
@@ -882,6 +897,7 @@ def _assemble(source: str, rows: Mapping[str, list[_Row]]) -> tuple[dict[str, An
     _assemble_trainers(source, rows, data, origins)
     _assemble_topics(source, rows, data, origins)
     _assemble_events(source, rows, data, origins)
+    _assemble_pins(rows, data, origins)
     _assemble_policy(source, rows, data, origins)
     return data, origins
 
@@ -1069,6 +1085,15 @@ def _assemble_events(
     data["events"] = events
 
 
+def _assemble_pins(rows: Mapping[str, list[_Row]], data: dict[str, Any], origins: _Origins) -> None:
+    pins: list[dict[str, Any]] = []
+    origins.add(("pins",), _Cell(PINS.name))
+    for row in rows[PINS.name]:
+        origins.entity(("pins", len(pins)), row, anchor="day")
+        pins.append(_entity(row))
+    data["pins"] = pins
+
+
 def _assemble_policy(
     source: str, rows: Mapping[str, list[_Row]], data: dict[str, Any], origins: _Origins
 ) -> None:
@@ -1155,12 +1180,32 @@ _KIND_KEYS = {**COLLECTIONS, "travel link": "travel"}
 
 def _instance_error_cell(cause: InstanceError, data: Mapping[str, Any], origins: _Origins) -> _Cell:
     """The cell an instance-wide problem is about: the entity's row, at the field's column."""
-    path = _entity_path(cause.kind, cause.entity_id, data)
+    if cause.kind == "pin":
+        path = _failing_pin(cause.entity_id, data)
+    else:
+        path = _entity_path(cause.kind, cause.entity_id, data)
     if path is None:
         return _Cell(INSTANCE.name)
     inside = origins.under((*path, cause.field))
     found = _mentioned(inside, cause.problem) or (inside[0] if inside else None)
     return found or origins.locate(path)[0]
+
+
+def _failing_pin(offering: str, data: Mapping[str, Any]) -> Path_ | None:
+    """The first pin of `offering` that the instance's checks refuse.
+
+    Pins have no id of their own and several may pin one offering, so the row is the first
+    whose pins, up to it, already fail; the other rules hold, as they are checked before pins.
+    """
+    pins = list(data.get("pins", []))
+    for index, pin in enumerate(pins):
+        if pin.get("offering") != offering:
+            continue
+        try:
+            Instance.model_validate({**data, "pins": pins[: index + 1]}, context=LENIENT)
+        except ValidationError:
+            return ("pins", index)
+    return None
 
 
 def _entity_path(kind: str, entity_id: str, data: Mapping[str, Any]) -> Path_ | None:
@@ -1439,6 +1484,10 @@ def _rows_slots(instance: Instance) -> list[dict[str, object]]:
     ]
 
 
+def _rows_pins(instance: Instance) -> list[dict[str, object]]:
+    return [dict(pin) for pin in instance.pins]
+
+
 def _rows_curriculum(instance: Instance) -> list[dict[str, object]]:
     return [
         {**dict(item), "event": event.id, "groups": NONE_MARK if item.groups == () else item.groups}
@@ -1467,6 +1516,7 @@ _ROWS: dict[str, Callable[[Instance], list[dict[str, object]]]] = {
     EVENTS.name: _rows_events,
     SLOTS.name: _rows_slots,
     CURRICULUM.name: _rows_curriculum,
+    PINS.name: _rows_pins,
 }
 """The rows of each entity sheet, from an instance: model values by column name."""
 
@@ -1563,6 +1613,10 @@ def _instructions(worksheet: Worksheet, lang: str, file_name: str, example: bool
         SLOTS.name: _("The time slots of each day of an event."),
         CURRICULUM.name: _("The topics of each event: groups (empty: every group of the event), "
                            "mode plenary or breakout."),
+        PINS.name: _("Sessions fixed in advance. offering: event/topic/audience, such as "
+                     "tot-bali/hiv-basics/all (audience: all, the group of a breakout session, "
+                     "or groups joined by +). Then a day and slot (a session starts there), a "
+                     "room, trainers, or several of these."),
         POLICY.name: _("Settings: rules made hard, late slots, cost unit, the solver."),
         WEIGHTS.name: _("Weights of the soft rules S1 to S11; 0 switches a rule off."),
     }  # fmt: skip
@@ -1715,6 +1769,15 @@ _EXAMPLE: dict[str, Any] = {
                 {"topic": "planning"},
             ],
             "participatory_target": 0.5,
+        }
+    ],
+    "pins": [
+        {
+            "offering": "tot-bali/partnership/all",
+            "day": 1,
+            "slot": 1,
+            "room": "pendopo",
+            "trainers": ["dewi"],
         }
     ],
 }

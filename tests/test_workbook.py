@@ -65,6 +65,7 @@ def test_round_trip_keeps_every_odd_value(tmp_path: Path) -> None:
     data["trainers"][1]["languages"] = []
     data["topics"][1]["facilitators"] = []
     data["events"][0]["curriculum"][0].update(groups=[], attendees=12)
+    data["pins"][0]["offering"] = "tot-bali/partnership/open"  # open to all: no groups
     data["events"][0]["slots"][0]["start"] = "08:30:15"
     data["policy"].update(levels=[["S10"], ["S1", "S3"], []], hard=["S6"], max_daily_slots=3)
     data["policy"]["solver"]["cp_sat"] = {
@@ -106,6 +107,54 @@ def test_read_of_write_is_identity(tmp_path: Path, data: dict[str, Any]) -> None
     path = tmp_path / "random.xlsx"
     write_workbook(path, instance)
     assert read_workbook(path) == instance
+
+
+def _pinned() -> Instance:
+    """tests/data/tiny.yaml with pins of every form, and every top-level field not its default."""
+    data = load_instance(DATA / "tiny.yaml").model_dump(mode="json")
+    data["pins"] = [
+        {"offering": "tot-bali/partnership/all", "day": 1, "slot": 1, "room": "pendopo",
+         "trainers": ["dewi", "ketut"]},
+        {"offering": "tot-bali/partnership/all", "day": 2, "slot": 3},
+        {"offering": "tot-bali/role-play-practice/waria", "room": "garden"},
+        {"offering": "tot-bali/hiv-basics/all", "trainers": ["ketut"]},
+    ]  # fmt: skip
+    data.update(description="With pins", language="id")
+    data["travel"] = [{"between": ["bali", "ntb"], "days": 1}]
+    data["provinces"].append({"id": "ntb", "name": "Nusa Tenggara Barat", "city": "Mataram"})
+    data["policy"]["weights"]["S5"] = 3
+    return Instance.model_validate(data)
+
+
+def test_every_top_level_field_survives_a_round_trip(runner: CliRunner, tmp_path: Path) -> None:
+    """YAML -> workbook -> YAML through tot convert, pins included (they were once dropped)."""
+    instance = _pinned()
+    defaults = {name: info.get_default() for name, info in Instance.model_fields.items()}
+    assert [name for name, default in defaults.items() if getattr(instance, name) == default] == []
+    source, book, back = tmp_path / "in.yaml", tmp_path / "in.xlsx", tmp_path / "back.yaml"
+    save_instance(source, instance)
+    for args in ([source, book], [book, back]):
+        result = runner.invoke(app, ["convert", *map(str, args)])
+        assert result.exit_code == 0, result.output
+    assert load_instance(book) == load_instance(back) == instance
+    rows = list(openpyxl.load_workbook(book)["Pins"].iter_rows(values_only=True))
+    assert rows == [
+        ("offering", "day", "slot", "room", "trainers"),
+        ("tot-bali/partnership/all", 1, 1, "pendopo", "dewi, ketut"),
+        ("tot-bali/partnership/all", 2, 3, None, None),
+        ("tot-bali/role-play-practice/waria", None, None, "garden", None),
+        ("tot-bali/hiv-basics/all", None, None, None, "ketut"),
+    ]
+
+
+def test_workbook_without_pins_sheet_has_no_pins(tmp_path: Path) -> None:
+    """Workbooks written before the Pins sheet existed still read."""
+    path = tmp_path / "old.xlsx"
+    write_workbook(path, _pinned())
+    book = openpyxl.load_workbook(path)
+    book.remove(book["Pins"])
+    book.save(path)
+    assert read_workbook(path) == _pinned().model_copy(update={"pins": ()})
 
 
 # tot convert and tot template.
@@ -281,6 +330,11 @@ def _bali_rows(bali: Instance) -> dict[str, list[dict[str, Any]]]:
             for e in bali.events
             for slot in e.slots
         ],
+        "Pins": [
+            {"offering": pin.offering, "day": pin.day, "slot": pin.slot, "room": pin.room,
+             "trainers": joined(pin.trainers)}
+            for pin in bali.pins
+        ],
         "Curriculum": [
             {"event": e.id, "topic": item.topic,
              "groups": joined(item.groups) if item.groups is not None else None,
@@ -358,6 +412,21 @@ def _rename(sheet: str, name: str) -> Edit:
     return lambda book: setattr(book[sheet], "title", name)
 
 
+def _pins(*rows: dict[str, object]) -> Edit:
+    """Fill the Pins sheet with `rows`, from row 2."""
+
+    def edit(book: Book) -> None:
+        headers = [cell.value for cell in book["Pins"][1]]
+        for number, values in enumerate(rows, start=2):
+            for column, value in values.items():
+                book["Pins"].cell(row=number, column=headers.index(column) + 1).value = value
+
+    return edit
+
+
+_OPENING = "tot-bali/partnership/all"
+
+
 BAD = [
     ("fee_not_a_number", _set("Trainers", 3, "daily_fee", "abc"),
      "sheet Trainers, row 3, column daily_fee: 'abc' is not a number"),
@@ -411,6 +480,29 @@ BAD = [
      "sheet Policy, row 2, column value: 'medium': input should be 'hard' or 'soft'"),
     ("negative_weight", _set("Weights", 4, "weight", -1),
      "sheet Weights, row 4, column weight: -1: input should be greater than or equal to 0"),
+    ("pin_of_unknown_offering", _pins({"offering": "tot-bali/hiv-101/all", "room": "garden"}),
+     "sheet Pins, row 2, column offering: no offering of the instance has this id "
+     "(event/topic/audience)"),
+    ("pin_without_offering", _pins({"day": 1, "slot": 1}),
+     "sheet Pins, row 2, column offering: is required"),
+    ("pin_day_not_a_number", _pins({"offering": _OPENING, "day": "first", "slot": 1}),
+     "sheet Pins, row 2, column day: 'first' is not a number"),
+    ("pin_day_without_slot", _pins({"offering": _OPENING, "day": 1}),
+     "sheet Pins, row 2, column day: day and slot are given together or not at all"),
+    ("pin_of_unknown_trainer", _pins({"offering": _OPENING, "trainers": "dewi, budi"}),
+     "sheet Pins, row 2, column trainers: trainer 'budi' is not defined"),
+    ("pin_of_unknown_room", _pins({"offering": _OPENING, "day": 1, "slot": 1},
+                                  {"offering": _OPENING, "room": "hall"}),
+     "sheet Pins, row 3, column room: room 'hall' is not defined"),
+    ("pin_after_the_event", _pins({"offering": "tot-bali/role-play-practice/women", "day": 2,
+                                   "slot": 4}),
+     "sheet Pins, row 2, column day: 2 slot(s) from day 2 slot 4 leave event 'tot-bali' "
+     "(2 days of 4 slots)"),
+    ("pins_start_too_many_sessions", _pins({"offering": _OPENING, "day": 1, "slot": 1},
+                                           {"offering": _OPENING, "day": 2, "slot": 1},
+                                           {"offering": _OPENING, "day": 1, "slot": 1},
+                                           {"offering": _OPENING, "day": 2, "slot": 3}),
+     "sheet Pins, row 5, column day: pins start 3 sessions; the offering has 2"),
 ]  # fmt: skip
 
 
