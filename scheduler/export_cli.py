@@ -10,7 +10,13 @@ from rich.console import Console
 
 from scheduler.checker import check
 from scheduler.cli import LangOption, _fail, _guard, _language, app
-from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
+from scheduler.exports import (
+    EXPORT_SUFFIXES,
+    FolderExport,
+    is_folder,
+    with_checked_score,
+    write_export,
+)
 from scheduler.i18n import texts
 from scheduler.loader import load_instance
 from scheduler.timetable_io import WRITERS, read_timetable, write_timetable
@@ -32,7 +38,9 @@ def export_command(
             "--out",
             "-o",
             help="File to write: .xlsx (workbook), .html (web page), .ics (calendar), .csv or "
-            ".json; a folder (no suffix, or ending in '/') gets one .ics per trainer.",
+            ".json (with the checker's score); a folder (no suffix, or ending in '/') gets one "
+            ".ics per trainer with sessions, and loses the calendars an earlier export of the "
+            "same programme wrote there for others.",
         ),
     ],
     trainer: Annotated[
@@ -60,9 +68,13 @@ def export_command(
                     path=out
                 )
             )
+        if suffix == ".json":
+            timetable = with_checked_score(instance, timetable, report)
         _guard(lambda: write_timetable(out, timetable))
     else:
-        _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
+        written = _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
+        if written is not None:
+            _print_folder_notes(console, written, language)
     if not report.feasible:
         Console(stderr=True, highlight=False).print(
             _("Warning: the timetable breaks {count} hard rule(s); `tot check` lists them.")
@@ -70,3 +82,24 @@ def export_command(
             markup=False,
         )  # fmt: skip
     console.print(_("Timetable written to {path}").format(path=out), markup=False)
+
+
+def _print_folder_notes(console: Console, written: FolderExport, lang: str) -> None:
+    """Say which trainers got no calendar and which calendars of an earlier export went."""
+    _ = texts(lang, "exports").gettext
+    if written.without_sessions:
+        console.print(
+            _("No calendar for trainer(s) without sessions: {trainers}").format(
+                trainers=", ".join(written.without_sessions)
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
+    if written.removed:
+        console.print(
+            _("Removed calendar(s) of an earlier export: {files}").format(
+                files=", ".join(written.removed)
+            ),
+            markup=False,
+            soft_wrap=True,
+        )

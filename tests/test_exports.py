@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import shutil
 import struct
@@ -304,6 +305,126 @@ def test_unknown_trainer_is_bad_input(
     assert list(tmp_path.iterdir()) == []
 
 
+def _without_ketut(timetable: Timetable) -> Timetable:
+    """The fixed timetable less ketut's sessions (both role plays): ketut facilitates nothing."""
+    sessions = tuple(s for s in timetable.sessions if s.topic != "role-play-practice")
+    assert all(f.trainer == "dewi" for s in sessions for f in s.trainers)
+    return timetable.model_copy(update={"sessions": sessions})
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    """Every entry of `folder` by name: a file's bytes, a folder's or a link's target's name."""
+    return {
+        p.name: str(p.readlink()).encode()
+        if p.is_symlink()
+        else b"/"
+        if p.is_dir()
+        else p.read_bytes()
+        for p in folder.iterdir()
+    }
+
+
+def test_folder_has_no_calendar_for_a_trainer_without_sessions(
+    tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path
+) -> None:
+    instance, timetable, _ = tiny
+    shorter = _without_ketut(timetable)
+    folder = tmp_path / "ical"
+    written = write_export(folder, instance, shorter, check(instance, shorter), "en")
+    assert sorted(p.name for p in folder.iterdir()) == ["dewi.ics"]
+    assert written is not None
+    assert (written.written, written.removed, written.without_sessions) == (
+        ("dewi.ics",), (), ("ketut",)
+    )  # fmt: skip
+
+
+def _other_programme_calendar(tmp_path: Path) -> bytes:
+    """dewi's calendar of another programme (tiny.yaml under another name)."""
+    data = yaml.safe_load((DATA / "tiny.yaml").read_text(encoding="utf-8"))
+    data["name"] = "Tiny TOT, the year after"
+    path = tmp_path / "other.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    other = load_instance(path)
+    timetable = _fixed_timetable(other)
+    out = tmp_path / "other.ics"
+    write_export(out, other, timetable, check(other, timetable), "en", trainer="dewi")
+    return out.read_bytes()
+
+
+def test_folder_loses_only_the_stale_calendars_of_an_earlier_export(
+    tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path
+) -> None:
+    """ketut's calendar from the earlier export goes; every file this tool did not write as
+    a trainer's calendar of this programme under a trainer's file name stays as it was."""
+    instance, timetable, report = tiny
+    folder = tmp_path / "ical"
+    write_export(folder, instance, timetable, report, "en")
+    ketut = (folder / "ketut.ics").read_bytes()
+    write_export(folder / "all.ics", instance, timetable, report, "en")  # every session
+    (folder / "ayu.ics").write_bytes(_other_programme_calendar(tmp_path))
+    (folder / "holidays.ics").write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//EN\r\nEND:VCALENDAR\r\n"
+    )
+    for name in ("ketut.ics.bak", "Ketut.ICS", ".ketut.ics", "ketut copy.ics", "notes.txt"):
+        (folder / name).write_bytes(ketut)
+    (folder / "sub.ics").mkdir()
+    (tmp_path / "elsewhere.ics").write_bytes(ketut)
+    (folder / "link.ics").symlink_to(tmp_path / "elsewhere.ics")
+    before = _contents(folder)
+
+    shorter = _without_ketut(timetable)
+    written = write_export(folder, instance, shorter, check(instance, shorter), "en")
+
+    assert written is not None and written.removed == ("ketut.ics",)
+    after = _contents(folder)
+    assert set(after) == set(before) - {"ketut.ics"}
+    assert {name: data for name, data in after.items() if name != "dewi.ics"} == {
+        name: data for name, data in before.items() if name not in ("dewi.ics", "ketut.ics")
+    }
+    assert len(_events(folder / "dewi.ics")) == 4
+    assert (tmp_path / "elsewhere.ics").read_bytes() == ketut
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_folder_for_one_trainer_removes_only_their_stale_calendar(
+    tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path
+) -> None:
+    instance, timetable, report = tiny
+    folder = tmp_path / "ical"
+    write_export(folder, instance, timetable, report, "en")
+    dewi = (folder / "dewi.ics").read_bytes()
+    shorter = _without_ketut(timetable)
+    written = write_export(folder, instance, shorter, check(instance, shorter), "en", "ketut")
+    assert written is not None
+    assert (written.written, written.removed, written.without_sessions) == (
+        (), ("ketut.ics",), ("ketut",)
+    )  # fmt: skip
+    assert _contents(folder) == {"dewi.ics": dewi}
+
+
+def test_stale_calendars_stay_when_the_new_ones_cannot_be_moved_in(
+    tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole or nothing: a calendar that cannot be moved into place puts back the stale ones."""
+    instance, timetable, report = tiny
+    folder = tmp_path / "ical"
+    write_export(folder, instance, timetable, report, "en")
+    before = _contents(folder)
+    original = os.replace
+
+    def failing(source: Any, target: Any) -> None:
+        if Path(target).name == "dewi.ics":
+            raise OSError("disk full")
+        original(source, target)
+
+    monkeypatch.setattr(os, "replace", failing)
+    shorter = _without_ketut(timetable)
+    with pytest.raises(OSError, match="disk full"):
+        write_export(folder, instance, shorter, check(instance, shorter), "en")
+    assert _contents(folder) == before  # no staging folder left inside either
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ical"]
+
+
 # The web page
 
 
@@ -593,6 +714,126 @@ def test_solve_bali_writes_every_session(runner: CliRunner, tmp_path: Path, name
         assert {"tot-bali", "Score"} <= set(sheets)
     else:
         files = sorted(path.glob("*.ics"))
-        assert [f.stem for f in files] == sorted(t.id for t in instance.trainers)
+        assert {f.stem for f in files} <= {t.id for t in instance.trainers}
+        assert all(_events(f) for f in files)  # no empty calendar for a trainer without sessions
         found = {str(e["UID"]).split("@")[0] for f in files for e in _events(f)}
         assert found == wanted
+
+
+@pytest.fixture(scope="module")
+def ntt_solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A timetable of instances/ntt.yaml as `tot solve` writes it in JSON, checked."""
+    out = tmp_path_factory.mktemp("ntt") / "solved.json"
+    result = CliRunner().invoke(
+        app, ["solve", str(INSTANCES / "ntt.yaml"), "--time-limit", "3", "-q", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    timetable = read_timetable(out, load_instance(INSTANCES / "ntt.yaml"))
+    report = check(load_instance(INSTANCES / "ntt.yaml"), timetable)
+    assert report.feasible, report.violations
+    assert timetable.score is not None and timetable.score.total == report.total
+    return out
+
+
+def test_json_from_a_csv_timetable_has_the_score_solve_gave_it(
+    runner: CliRunner, ntt_solved: Path, tmp_path: Path
+) -> None:
+    """A CSV timetable has no score; its JSON export gets the checker's, which for a solved
+    timetable is the one `tot solve` wrote: the same rules, penalties, total and cost."""
+    instance_path = str(INSTANCES / "ntt.yaml")
+    csv_path, json_path = tmp_path / "t.csv", tmp_path / "t.json"
+    for source, out in ((ntt_solved, csv_path), (csv_path, json_path)):
+        result = runner.invoke(app, ["export", instance_path, str(source), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    solved = json.loads(ntt_solved.read_text(encoding="utf-8"))
+    exported = json.loads(json_path.read_text(encoding="utf-8"))
+    assert exported["score"] == solved["score"]
+    assert list(exported["score"]["penalties"]) == list(solved["score"]["penalties"])
+    assert "solver" not in exported  # how it was found is not in a CSV file
+    assert {k: v for k, v in exported.items() if k != "score"} == {
+        k: v for k, v in solved.items() if k not in ("score", "solver")
+    }
+
+
+def test_json_of_an_infeasible_timetable_has_the_checkers_score(
+    runner: CliRunner, tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path
+) -> None:
+    """Exported all the same, with a warning: the score weighs the soft rules of what is there."""
+    instance, timetable, _ = tiny
+    shorter = _without_ketut(timetable)
+    report = check(instance, shorter)
+    assert not report.feasible
+    source, out = tmp_path / "shorter.csv", tmp_path / "shorter.json"
+    write_timetable(source, shorter)
+    result = runner.invoke(app, ["export", str(DATA / "tiny.yaml"), str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Warning: the timetable breaks" in result.stderr
+    score = read_timetable(out, instance).score
+    assert score is not None
+    assert "S1" not in score.penalties  # room capacity is a hard rule here, as in solve's JSON
+    assert score.penalties == {s: report.penalties[s] for s in score.penalties}
+    assert (score.total, score.cost_idr) == (report.total, report.cost_idr) and report.total > 0
+
+
+def test_folder_from_a_solved_timetable_has_a_calendar_per_busy_trainer(
+    runner: CliRunner, ntt_solved: Path, tmp_path: Path
+) -> None:
+    """Exported twice into one folder, with a calendar of an earlier export for a trainer who
+    has no session: only the trainers with sessions have a calendar, each with all of theirs."""
+    instance = load_instance(INSTANCES / "ntt.yaml")
+    timetable = read_timetable(ntt_solved, instance)
+    per_trainer: dict[str, set[str]] = {}
+    for session in timetable.sessions:
+        for facilitation in session.trainers:
+            per_trainer.setdefault(facilitation.trainer, set()).add(session.id)
+    idle = [t.id for t in instance.trainers if t.id not in per_trainer]
+    folder = tmp_path / "ical"
+    arguments = ["export", str(INSTANCES / "ntt.yaml"), str(ntt_solved), "--out", str(folder)]
+    assert runner.invoke(app, arguments).exit_code == 0
+    # As an earlier export would have left them; ntt-former is no longer a trainer at all.
+    stale = [f"{trainer_id}.ics" for trainer_id in [*idle, "ntt-former"]]
+    for name in stale:
+        shutil.copy(folder / f"{next(iter(per_trainer))}.ics", folder / name)
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(per_trainer)
+    for trainer_id, session_ids in per_trainer.items():
+        events = _events(folder / f"{trainer_id}.ics")
+        assert {str(e["UID"]).split("@")[0] for e in events} == session_ids
+    assert f"Removed calendar(s) of an earlier export: {', '.join(sorted(stale))}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "no_calendar", "removed"),
+    [
+        (
+            "en",
+            "No calendar for trainer(s) without sessions: ketut",
+            "Removed calendar(s) of an earlier export: ketut.ics",
+        ),
+        (
+            "id",
+            "Tidak ada kalender untuk pelatih yang tidak mendapat sesi: ketut",
+            "Kalender dari ekspor sebelumnya dihapus: ketut.ics",
+        ),
+    ],
+)
+def test_export_command_says_which_calendars_it_left_out_and_removed(
+    runner: CliRunner,
+    tiny: tuple[Instance, Timetable, CheckReport],
+    tmp_path: Path,
+    lang: str,
+    no_calendar: str,
+    removed: str,
+) -> None:
+    instance, timetable, report = tiny
+    folder = tmp_path / "ical"
+    write_export(folder, instance, timetable, report, "en")
+    source = tmp_path / "shorter.json"
+    write_timetable(source, _without_ketut(timetable))
+    result = runner.invoke(
+        app, ["export", str(DATA / "tiny.yaml"), str(source), "-o", str(folder), "--lang", lang]
+    )
+    assert result.exit_code == 0, result.output
+    assert no_calendar in result.stdout and removed in result.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["dewi.ics"]

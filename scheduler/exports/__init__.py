@@ -1,18 +1,20 @@
 """Timetables for people: Excel workbooks, iCalendar files and a self-contained web page.
 
 `views` resolves names, clock times, grids and per-trainer and per-venue lists once; `xlsx`,
-`ics` and `html` only lay them out. Every file is written whole or not at all.
+`ics` and `html` only lay them out. Every file is written whole or not at all. And the score a
+timetable file carries, as the checker reckons it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from models import Instance, Timetable
+from models import SOFT_IDS, Instance, Score, Timetable
 from scheduler.checker import CheckReport
+from scheduler.compile import compile_instance
 from scheduler.errors import InputError
 from scheduler.exports.html import write_html
-from scheduler.exports.ics import write_ics, write_ics_folder
+from scheduler.exports.ics import FolderExport, write_ics, write_ics_folder
 from scheduler.exports.views import build_view
 from scheduler.exports.xlsx import write_xlsx
 from scheduler.i18n import texts
@@ -32,8 +34,9 @@ def write_export(
     report: CheckReport,
     lang: str,
     trainer: str | None = None,
-) -> None:
-    """Write `timetable` to `path` in the format its suffix names (a folder: one .ics each).
+) -> FolderExport | None:
+    """Write `timetable` to `path` in the format its suffix names (a folder: one .ics for each
+    trainer with sessions); for a folder, what was written and deleted there.
 
     `trainer` (a trainer id) narrows a calendar, or a folder of calendars, to that trainer.
     """
@@ -59,14 +62,42 @@ def write_export(
         )
     view = build_view(instance, timetable, report, lang)
     if folder:
-        unknown = [agenda.id for agenda in view.trainers if agenda.id not in known]
-        write_ics_folder(path, view, [trainer] if trainer is not None else [*known, *unknown])
-    elif suffix == ".ics":
+        return write_ics_folder(path, view, None if trainer is None else [trainer])
+    if suffix == ".ics":
         write_ics(path, view, trainer)
     elif suffix == ".xlsx":
         write_xlsx(path, view)
     else:
         write_html(path, view)
+    return None
 
 
-__all__ = ["EXPORT_SUFFIXES", "is_folder", "write_export"]
+def checked_score(instance: Instance, report: CheckReport) -> Score:
+    """The score of a timetable as `tot solve` writes it, from the checker's `report`: the
+    penalty of every soft rule the solver counts (weighted, or made hard), the weighted total
+    and the cost.
+
+    A timetable that breaks hard rules gets its score too: the score weighs the soft rules
+    only, and the report's violations say whether the timetable may be used.
+    """
+    problem = compile_instance(instance)
+    return Score(
+        penalties={s: report.penalties[s] for s in SOFT_IDS if problem.counts(s)},
+        total=report.total,
+        cost_idr=report.cost_idr,
+    )
+
+
+def with_checked_score(instance: Instance, timetable: Timetable, report: CheckReport) -> Timetable:
+    """`timetable` with the score the checker's `report` gives it (see `checked_score`)."""
+    return timetable.model_copy(update={"score": checked_score(instance, report)})
+
+
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "FolderExport",
+    "checked_score",
+    "is_folder",
+    "with_checked_score",
+    "write_export",
+]

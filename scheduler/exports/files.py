@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scheduler.errors import InputError
@@ -42,31 +42,57 @@ def write_file(path: Path, data: bytes) -> None:
     write_atomically(path, write)
 
 
-def write_folder(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Write `files` (name -> content) into `folder`, every file or none.
+def write_folder(folder: Path, files: Mapping[str, bytes], remove: Iterable[str] = ()) -> None:
+    """Write `files` (name -> content) into `folder` and delete the files named in `remove`,
+    every change or none.
 
-    Every file is written into a new folder beside `folder` first. A `folder` that does not
-    exist yet is then that new folder, renamed; into an existing one each file is moved
-    (other files already there stay).
+    Every file is written into a new folder first: beside `folder` when it does not exist yet
+    (that new folder is then renamed into place), else inside it, so that what follows are
+    renames on one file system. In an existing folder the files in `remove` are moved aside,
+    then each new file is moved in (other files already there stay); should a move fail, the
+    files moved aside are put back. They are deleted once every new file is in place.
     """
     parent = folder.parent if str(folder.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{folder}: folder '{parent}' does not exist")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: exists and is not a folder")
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    existing = folder.is_dir()
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder if existing else parent))
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
             (staging / name).chmod(_default_mode())
-        if folder.is_dir():
-            for name in files:
-                os.replace(staging / name, folder / name)
-            staging.rmdir()
+        if existing:
+            _move_in(folder, staging, list(files), list(remove))
         else:
             staging.chmod(_default_mode(directory=True))
             os.rename(staging, folder)
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(staging)
+        raise
+    if existing:
+        # Holds only the deleted files now: the export is complete whether or not this works.
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_in(folder: Path, staging: Path, names: list[str], remove: list[str]) -> None:
+    """Move `remove` from `folder` into `staging`, then `names` from `staging` into `folder`;
+    on failure the files moved aside go back."""
+    aside = Path(tempfile.mkdtemp(prefix=".removed.", dir=staging))
+    moved: list[str] = []
+    try:
+        for name in remove:
+            try:
+                os.rename(folder / name, aside / name)
+            except FileNotFoundError:
+                continue  # gone already: nothing to remove, nothing to put back
+            moved.append(name)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    except BaseException:
+        for name in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.rename(aside / name, folder / name)
         raise

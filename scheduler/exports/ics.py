@@ -1,5 +1,5 @@
 """The timetable as iCalendar files: one calendar for a trainer (or for every session), or a
-folder with one `<trainer-id>.ics` per trainer.
+folder with one `<trainer-id>.ics` per trainer who has sessions.
 
 Times are local clock times in Asia/Makassar (WITA), with the VTIMEZONE that defines it, so a
 calendar program shows them at the right hour wherever it runs. A session keeps its UID from
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,11 +36,93 @@ def write_ics(path: Path, view: ExportView, trainer: str | None) -> None:
     write_file(path, calendar_bytes(view, trainer))
 
 
-def write_ics_folder(folder: Path, view: ExportView, trainer_ids: Iterable[str]) -> None:
-    """Write `<trainer-id>.ics` for each trainer into `folder`, every file or none."""
-    write_folder(
-        folder,
-        {f"{trainer_id}.ics": calendar_bytes(view, trainer_id) for trainer_id in trainer_ids},
+CALENDAR_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}\.ics")
+"""The name of a calendar in a folder: `<trainer-id>.ics`, with an id as `models.common.Id`."""
+
+
+@dataclass(frozen=True)
+class FolderExport:
+    """What an export into a folder of calendars did: the calendars written, the calendars of
+    an earlier export it deleted, and the trainers who got none for want of sessions."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    without_sessions: tuple[str, ...]
+
+
+def write_ics_folder(
+    folder: Path, view: ExportView, trainer_ids: Iterable[str] | None = None
+) -> FolderExport:
+    """Write `<trainer-id>.ics` into `folder` for each trainer with sessions, and delete the
+    calendars an earlier export of the same programme left there; every change or none.
+
+    A trainer without sessions gets no calendar: an empty one would look like a free week, and
+    one left from an earlier export would show sessions that are no longer theirs. Only
+    `trainer_ids`, when given, are written or deleted; other files in `folder` stay.
+    """
+    everyone = [*view.trainer_names, *(agenda.id for agenda in view.trainers)]
+    chosen = list(dict.fromkeys(everyone if trainer_ids is None else trainer_ids))
+    busy = [trainer_id for trainer_id in chosen if view.trainer(trainer_id) is not None]
+    files = {f"{trainer_id}.ics": calendar_bytes(view, trainer_id) for trainer_id in busy}
+    scope = None if trainer_ids is None else {f"{trainer_id}.ics" for trainer_id in chosen}
+    stale = _stale_calendars(folder, view.title, set(files), scope)
+    write_folder(folder, files, stale)
+    return FolderExport(
+        written=tuple(files),
+        removed=tuple(stale),
+        without_sessions=tuple(t for t in chosen if t not in busy),
+    )
+
+
+def _stale_calendars(
+    folder: Path, title: str, written: set[str], scope: set[str] | None
+) -> list[str]:
+    """The calendars in `folder` that an export of programme `title` wrote and this one does
+    not: named `<trainer-id>.ics` (and in `scope`, if given), not among `written`, and a
+    trainer's calendar of `title` by this tool, as their content says."""
+    if not folder.is_dir():
+        return []
+    # On a file system that ignores case, 'Ayu.ics' is the 'ayu.ics' just written.
+    kept = {name.casefold() for name in written}
+    stale = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if (
+            CALENDAR_FILE.fullmatch(name)
+            and (scope is None or name in scope)
+            and name.casefold() not in kept
+            and not path.is_symlink()
+            and path.is_file()
+            and _is_trainer_calendar_of(path, title)
+        ):
+            stale.append(name)
+    return stale
+
+
+def _is_trainer_calendar_of(path: Path, title: str) -> bool:
+    """Whether `path` is a trainer's calendar of programme `title` that this tool wrote."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+            if not _written_by_this_tool(head):
+                return False
+            data = head + handle.read()
+        calendar = Calendar.from_ical(data)
+    except (OSError, ValueError):
+        return False
+    return str(calendar.get("x-wr-calname", "")).endswith(_of_programme(title))
+
+
+def _of_programme(title: str) -> str:
+    """What follows the trainer's name in the name of their calendar of programme `title`."""
+    return f" — {title}"
+
+
+def _written_by_this_tool(head: bytes) -> bool:
+    """Whether the first bytes of a file open a calendar with this tool's PRODID."""
+    lines = [line.strip() for line in head.splitlines()]
+    return (
+        bool(lines) and lines[0] == b"BEGIN:VCALENDAR" and f"PRODID:{PRODUCT_ID}".encode() in lines
     )
 
 
@@ -54,7 +138,7 @@ def calendar_bytes(view: ExportView, trainer: str | None) -> bytes:
     else:
         agenda = view.trainer(trainer)
         sessions = [entry.session for entry in agenda.entries] if agenda is not None else []
-        name = f"{view.trainer_names.get(trainer, trainer)} — {view.title}"
+        name = view.trainer_names.get(trainer, trainer) + _of_programme(view.title)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", TIMEZONE)
     calendar.add_component(_timezone())
