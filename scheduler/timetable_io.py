@@ -39,24 +39,49 @@ CSV_COLUMNS = (
 )
 
 
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _current_umask()
+"""Read once, at import: setting it to read it is not safe while other threads create files."""
+
+
+def default_mode(directory: bool = False) -> int:
+    """The permissions a new file (or folder) of the user gets under the umask."""
+    return (0o777 if directory else 0o666) & ~_UMASK
+
+
+def cannot_write(path: Path, error: OSError) -> InputError:
+    """A file or folder that cannot be written, in one line: `out.json: cannot be written
+    (Permission denied)`."""
+    return InputError(f"{path}: cannot be written ({error.strerror or error})")
+
+
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write` on a temporary path beside `path`, then move it into place."""
+    """Call `write` on a temporary path beside `path`, then move it into place; a file system
+    that refuses either is an `InputError` naming `path`."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder '{folder}' does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     os.close(handle)
     try:
         write(Path(temporary))
         # mkstemp makes the file private; give it the mode any new file of the user gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        os.chmod(temporary, default_mode())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from None
         raise
 
 

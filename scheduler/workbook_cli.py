@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -28,14 +27,6 @@ def _refuse_to_replace(target: Path, force: bool, lang: str) -> None:
         _fail(_("{path}: already exists (add --force to replace it)").format(path=target))
 
 
-def _write(target: Path, write: Callable[[], None]) -> None:
-    """Run `write`; bad input and a file that cannot be written exit with status 2."""
-    try:
-        _guard(write)
-    except OSError as exc:
-        _fail(f"{target}: cannot be written ({exc.strerror or exc})")
-
-
 @app.command("template")
 def template_command(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="The workbook to write (.xlsx).")],
@@ -50,7 +41,7 @@ def template_command(
     if path.suffix.lower() != ".xlsx":
         _fail(f"{path}: a template is an Excel workbook; name it .xlsx")
     _refuse_to_replace(path, force, language)
-    _write(path, lambda: write_template(path, language))
+    _guard(lambda: write_template(path, language))
     Console(highlight=False, soft_wrap=True).print(
         _("Template written to {path}: fill it in, then run tot solve {path}").format(path=path)
     )
@@ -77,7 +68,7 @@ def convert_command(
     language = _language(lang, instance)
     _ = texts(language, "workbook").gettext
     _refuse_to_replace(target, force, language)
-    _write(target, lambda: save_instance(target, instance, language))
+    _guard(lambda: save_instance(target, instance, language))
     Console(highlight=False, soft_wrap=True).print(
         _("Converted {source} to {target}").format(source=source, target=target)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,25 @@ def test_bad_paths(runner: CliRunner, args: list[str], expected: str) -> None:
     assert result.exit_code == 2
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["t.json", "calendars/"])
+def test_unwritable_output(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """A file system that refuses the file (or folder) is one line and exit 2, not a traceback."""
+
+    def refuse(*_args: object, **_kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    out = tmp_path / target
+    args = ["solve", str(DATA / "tiny.yaml"), "--time-limit", "5", "-q", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"{str(out).rstrip('/')}: cannot be written (Permission denied)"
+    assert not out.exists()
 
 
 def test_bad_timetable_csv(runner: CliRunner, tmp_path: Path) -> None:

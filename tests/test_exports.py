@@ -419,7 +419,7 @@ def test_stale_calendars_stay_when_the_new_ones_cannot_be_moved_in(
 
     monkeypatch.setattr(os, "replace", failing)
     shorter = _without_ketut(timetable)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match=rf"^{folder}: cannot be written \(disk full\)$"):
         write_export(folder, instance, shorter, check(instance, shorter), "en")
     assert _contents(folder) == before  # no staging folder left inside either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ical"]

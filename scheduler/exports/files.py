@@ -10,22 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scheduler.errors import InputError
-from scheduler.timetable_io import write_atomically
-
-
-def _current_umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
-
-
-_UMASK = _current_umask()
-"""Read once, at import: setting it to read it is not safe while other threads create files."""
-
-
-def _default_mode(directory: bool = False) -> int:
-    """The permissions a new file (or folder) gets under the umask."""
-    return (0o777 if directory else 0o666) & ~_UMASK
+from scheduler.timetable_io import cannot_write, default_mode, write_atomically
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -37,7 +22,7 @@ def write_file(path: Path, data: bytes) -> None:
 
     def write(target: Path) -> None:
         target.write_bytes(data)
-        target.chmod(_default_mode())
+        target.chmod(default_mode())
 
     write_atomically(path, write)
 
@@ -58,19 +43,26 @@ def write_folder(folder: Path, files: Mapping[str, bytes], remove: Iterable[str]
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: exists and is not a folder")
     existing = folder.is_dir()
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder if existing else parent))
+    try:
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder if existing else parent)
+        )
+    except OSError as exc:
+        raise cannot_write(folder, exc) from None
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-            (staging / name).chmod(_default_mode())
+            (staging / name).chmod(default_mode())
         if existing:
             _move_in(folder, staging, list(files), list(remove))
         else:
-            staging.chmod(_default_mode(directory=True))
+            staging.chmod(default_mode(directory=True))
             os.rename(staging, folder)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             shutil.rmtree(staging)
+        if isinstance(exc, OSError):
+            raise cannot_write(folder, exc) from None
         raise
     if existing:
         # Holds only the deleted files now: the export is complete whether or not this works.

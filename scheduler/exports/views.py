@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from models import SOFT_IDS, Event, EventPlan, Instance, ScheduledSession, Timetable
 from scheduler.checker import CheckReport
-from scheduler.i18n import long_date, rule_name, rupiah, texts, weekday
+from scheduler.i18n import long_date, role_name, rule_name, rupiah, texts, weekday
 
 TIMEZONE = "Asia/Makassar"
 """Central Indonesian Time (WITA, UTC+8, no daylight saving): Bali, Sulsel and NTT."""
@@ -462,7 +462,6 @@ def _trainer_agendas(
 ) -> tuple[TrainerAgenda, ...]:
     """An agenda per trainer with sessions: the instance's trainers first, in its order."""
     _ = texts(lang, "exports").gettext
-    roles = {"national": _("national"), "provincial": _("provincial"), "community": _("community")}
     entries: dict[str, list[AgendaEntry]] = defaultdict(list)
     for view in sessions:
         for facilitator in view.trainers:
@@ -479,7 +478,7 @@ def _trainer_agendas(
         name = (trainer.name if trainer is not None else "") or trainer_id
         heading = name
         if trainer is not None:
-            heading = f"{name} · {roles[trainer.role]}"
+            heading = f"{name} · {role_name(trainer.role, lang)}"
         summary = _("{sessions} session(s), {slots} slot(s) on {days} day(s)").format(
             sessions=len(mine),
             slots=sum(entry.session.num_slots for entry in mine),
