@@ -34,16 +34,18 @@ from models import SOFT_IDS, Instance, ScheduledSession, SoftId, Timetable
 from scheduler.cells import safe_cell
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
-from scheduler.exports.files import write_file
+from scheduler.exports.files import write_file, write_folder
 from scheduler.i18n import rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
-from scheduler.repair import pair_sessions, repair
+from scheduler.repair import pair_sessions, repair, status_caveat
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")
 OUT_SUFFIXES = (".csv", ".xlsx", ".html")
+DIFFERENCES_SUFFIX = "-differences"
+"""`--out x.csv` writes the KPIs to `x.csv` and the differences to `x-differences.csv`."""
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_SHOWN_DIFFERENCES = 25
 """Differences per scenario printed in the terminal; the files hold them all."""
@@ -122,7 +124,7 @@ class Difference:
 
     subject: str
     """A session id, or an event id for a change of venue or dates."""
-    aspect: Literal["moved", "room", "trainers", "added", "removed", "venue", "start"]
+    aspect: Literal["moved", "room", "trainers", "method", "added", "removed", "venue", "start"]
     before: str
     after: str
 
@@ -133,6 +135,8 @@ class Comparison:
 
     outcomes: list[Outcome]
     differences: dict[str, list[Difference]] = field(default_factory=dict)
+    stable: bool = False
+    """Whether each scenario re-planned the base's timetable with the fewest changes."""
 
     @property
     def base(self) -> Outcome:
@@ -336,7 +340,7 @@ def differences(base: Timetable, other: Timetable, lang: str = "en") -> list[Dif
     """What differs in `other` from `base`, events first, then sessions in order of id.
 
     Events may change venue or dates; sessions (paired as `scheduler.repair.pair_sessions`
-    does) may move, change room or trainers, or be added or removed.
+    does) may move, change room, trainers or training method, or be added or removed.
     """
     _ = texts(lang, "compare").gettext
     found: list[Difference] = []
@@ -368,6 +372,8 @@ def differences(base: Timetable, other: Timetable, lang: str = "en") -> list[Dif
                 found.append(Difference(session_id, "room", was.room, now.room))
             if _trainers(was) != _trainers(now):
                 found.append(Difference(session_id, "trainers", _trainers(was), _trainers(now)))
+            if was.method != now.method:
+                found.append(Difference(session_id, "method", was.method, now.method))
     return found
 
 
@@ -413,7 +419,7 @@ def compare(
         )
     else:
         outcomes = solve_all(runs, settings, parallel, executor, scheduler, progress)
-    comparison = Comparison(outcomes)
+    comparison = Comparison(outcomes, stable=stable and len(runs) > 1)
     base = comparison.base.timetable
     for outcome in outcomes[1:]:
         if base is not None and outcome.timetable is not None:
@@ -545,6 +551,7 @@ def difference_summary(found: Sequence[Difference], lang: str) -> str:
         _("{count} session(s) moved").format(count=counts["moved"]),
         _("{count} room change(s)").format(count=counts["room"]),
         _("{count} trainer change(s)").format(count=counts["trainers"]),
+        _("{count} method change(s)").format(count=counts["method"]),
     ]
     if counts["venue"]:
         parts.append(_("{count} event(s) at another venue").format(count=counts["venue"]))
@@ -565,6 +572,7 @@ def aspect_text(aspect: str, lang: str) -> str:
         "moved": _("moved"),
         "room": _("room"),
         "trainers": _("trainers"),
+        "method": _("method"),
         "added": _("added"),
         "removed": _("removed"),
         "venue": _("venue"),
@@ -591,6 +599,10 @@ def render_comparison(
     console.print(table)
     for outcome in comparison.outcomes:
         console.print(f"  {outcome.label}: {outcome.title}", markup=False, highlight=False)
+    if comparison.stable:
+        # The scenarios re-planned the base's timetable, as `tot repair` does: say what their
+        # status and gap mean, in the words `tot repair` uses.
+        console.print(status_caveat(lang), markup=False, highlight=False)
     for outcome in comparison.outcomes[1:]:
         console.print()
         heading = _("Differences from the base: {label} ({title})").format(
@@ -624,7 +636,8 @@ def render_comparison(
             )
 
 
-# Files: CSV (KPIs), XLSX (KPIs and differences), HTML (KPIs, charts, differences).
+# Files: CSV (KPIs, and differences beside), XLSX (KPIs and differences), HTML (KPIs, charts,
+# differences).
 
 
 def _records(comparison: Comparison, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -639,15 +652,115 @@ def _records(comparison: Comparison, lang: str) -> tuple[list[str], list[list[st
     return headings, records
 
 
-def comparison_csv(comparison: Comparison, lang: str = "en") -> str:
-    """The KPIs as CSV, one row per run (the base first); text cells made formula-safe."""
-    headings, records = _records(comparison, lang)
+Value = str | int | float | None
+"""A cell of a data file: text, a number, or nothing (a run without a timetable)."""
+
+
+def kpi_data(comparison: Comparison, lang: str = "en") -> tuple[list[str], list[list[Value]]]:
+    """The KPIs as data: headings that name each unit, then one row per run (the base first).
+
+    Every soft rule has its column (its unweighted penalty), whether or not it counts in
+    these runs, so that files of different comparisons have the same columns. Numbers stay
+    numbers: rupiah whole, shares and gap in percent, solve time in seconds.
+    """
+    _ = texts(lang, "compare").gettext
+    headings = [
+        _("scenario"),
+        _("name"),
+        _("status"),
+        _("weighted penalty (objective)"),
+        _("total cost (IDR)"),
+        *(
+            _("penalty {rule} {name}").format(rule=soft_id, name=rule_name(soft_id, lang))
+            for soft_id in SOFT_IDS
+        ),
+        _("participatory share (%)"),
+        _("community co-facilitation share (%)"),
+        _("trainer travel days"),
+        _("busiest trainer"),
+        _("busiest trainer's load (slots)"),
+        _("solve time (s)"),
+        _("gap (%)"),
+    ]
+    records: list[list[Value]] = []
+    for outcome in comparison.outcomes:
+        kpis = outcome.kpis
+        figures: list[Value] = (
+            [None] * (len(SOFT_IDS) + 7)
+            if kpis is None
+            else [
+                kpis.total,
+                kpis.cost_idr,
+                *(kpis.penalties.get(soft_id, 0) for soft_id in SOFT_IDS),
+                _percent(kpis.participatory_share),
+                _percent(kpis.partnership_share),
+                kpis.travel_days,
+                kpis.busiest_trainer or None,
+                kpis.busiest_load,
+            ]
+        )
+        records.append(
+            [
+                outcome.label,
+                outcome.title,
+                status_text(outcome, lang),
+                *figures,
+                round(outcome.runtime, 2),
+                None if outcome.gap is None else _percent(outcome.gap),
+            ]
+        )
+    return headings, records
+
+
+def _percent(share: float) -> float:
+    return round(100 * share, 2)
+
+
+def difference_data(
+    comparison: Comparison, lang: str = "en"
+) -> tuple[list[str], list[list[Value]]]:
+    """Every difference from the base, one row each: scenario, session or event, change,
+    before and after (a long table: filter it by scenario or by kind of change)."""
+    _ = texts(lang, "compare").gettext
+    headings = [
+        _("scenario"),
+        _("session or event"),
+        _("change"),
+        _("in the base"),
+        _("in the scenario"),
+    ]
+    records: list[list[Value]] = [
+        [label, difference.subject, aspect_text(difference.aspect, lang), difference.before,
+         difference.after]
+        for label, found in comparison.differences.items()
+        for difference in found
+    ]  # fmt: skip
+    return headings, records
+
+
+def _csv(headings: Sequence[str], records: Sequence[Sequence[Value]]) -> str:
+    """CSV of plain values: numbers as they are, nothing as an empty cell, text formula-safe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([safe_cell(cell) for cell in headings])
     for record in records:
-        writer.writerow([safe_cell(cell) for cell in record])
+        writer.writerow(["" if cell is None else safe_cell(cell) for cell in record])
     return buffer.getvalue()
+
+
+def comparison_csv(comparison: Comparison, lang: str = "en") -> str:
+    """The KPIs as CSV, one row per run (the base first): see `kpi_data`."""
+    return _csv(*kpi_data(comparison, lang))
+
+
+def differences_csv(comparison: Comparison, lang: str = "en") -> str:
+    """The differences from the base as CSV, one row per difference: see `difference_data`."""
+    return _csv(*difference_data(comparison, lang))
+
+
+def differences_path(path: Path) -> Path:
+    """Where `--out x.csv` writes the differences: `x-differences.csv` beside it."""
+    return path.with_name(f"{path.stem}{DIFFERENCES_SUFFIX}{path.suffix}")
 
 
 def comparison_workbook(comparison: Comparison, lang: str = "en") -> Workbook:
@@ -790,12 +903,19 @@ def comparison_html(comparison: Comparison, lang: str = "en") -> str:
     )
 
 
-def write_comparison(path: Path, comparison: Comparison, lang: str = "en") -> None:
-    """Write the comparison as CSV, XLSX or HTML (by the suffix), whole or not at all."""
+def write_comparison(path: Path, comparison: Comparison, lang: str = "en") -> list[Path]:
+    """Write the comparison as CSV, XLSX or HTML (by the suffix), whole or not at all; the
+    files written (CSV: the KPIs at `path`, the differences at `differences_path(path)`)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = comparison_csv(comparison, lang).encode("utf-8")
-    elif suffix == ".xlsx":
+        beside = differences_path(path)
+        files = {
+            path.name: comparison_csv(comparison, lang).encode("utf-8"),
+            beside.name: differences_csv(comparison, lang).encode("utf-8"),
+        }
+        write_folder(path.absolute().parent, files)
+        return [path, beside]
+    if suffix == ".xlsx":
         buffer = io.BytesIO()
         comparison_workbook(comparison, lang).save(buffer)
         data = buffer.getvalue()
@@ -805,3 +925,4 @@ def write_comparison(path: Path, comparison: Comparison, lang: str = "en") -> No
         expected = ", ".join(OUT_SUFFIXES)
         raise InputError(f"{path}: cannot write '{suffix}' files (expected one of {expected})")
     write_file(path, data)
+    return [path]

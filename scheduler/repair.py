@@ -10,12 +10,15 @@ search would start from a timetable of its own). Disruption, per published sessi
 |-----------------------------------------------|--------|
 | the session no longer at its date and slot    | `MOVED` = 10 |
 | each facilitator no longer at it              | `TRAINER` = 3 |
+| its training method changed                   | `METHOD` = 2 |
 | its room changed                              | `ROOM` = 1 |
 
-A session kept at its date and slot with its facilitators and room costs nothing. Pinned
-sessions (by id, or every session of a date already delivered) must stay exactly as
-published. Sessions of offerings that no longer exist are dropped; new offerings' sessions
-are new; neither enters the disruption.
+A session kept at its date and slot with its facilitators, method and room costs nothing,
+and only such a session counts as kept. The method is part of what was published: trainers
+prepare the session for it, so a new one costs more than a new room and less than a new
+facilitator. Pinned sessions (by id, or every session of a date already delivered) must stay
+exactly as published. Sessions of offerings that no longer exist are dropped; new offerings'
+sessions are new; neither enters the disruption.
 """
 
 from __future__ import annotations
@@ -29,14 +32,15 @@ from typing import Any, Literal
 from models import Instance, ScheduledSession, Timetable
 from scheduler.checker import check
 from scheduler.errors import InputError
+from scheduler.i18n import texts
 from scheduler.model import BoolLit, TimetableModel
 from scheduler.solve import Progress, Result, StopHandle, solve
 
-MOVED, TRAINER, ROOM = 10, 3, 1
-"""Disruption weights: a session moved, a facilitator replaced, a room changed."""
+MOVED, TRAINER, METHOD, ROOM = 10, 3, 2, 1
+"""Disruption weights: a session moved, a facilitator replaced, a method or a room changed."""
 
 OfferingKey = tuple[str, str, frozenset[str]]
-ChangeKind = Literal["kept", "moved", "trainers", "room", "dropped", "new"]
+ChangeKind = Literal["kept", "moved", "trainers", "room", "method", "dropped", "new"]
 
 
 def _key(session: ScheduledSession) -> OfferingKey:
@@ -70,6 +74,53 @@ class Repair:
         """The weighted disruption the solver reached (its first level), if it found one."""
         levels = self.result.levels
         return levels[0].objective if levels else None
+
+    def summary(self, lang: str = "en") -> str:
+        """`12 sessions kept, 3 moved, ...`: the changes counted by kind, with the weights."""
+        _ = texts(lang, "explain").gettext
+        return _(
+            "{kept} sessions kept, {moved} moved, {trainers} with other trainers, {rooms} in "
+            "another room, {methods} with another method, {dropped} dropped, {new} new "
+            "(disruption {disruption}; weights: moved {w_moved}, trainer {w_trainer}, "
+            "room {w_room}, method {w_method})."
+        ).format(
+            kept=self.count("kept"),
+            moved=self.count("moved"),
+            trainers=self.count("trainers"),
+            rooms=self.count("room"),
+            methods=self.count("method"),
+            dropped=self.count("dropped"),
+            new=self.count("new"),
+            disruption=self.disruption,
+            w_moved=MOVED,
+            w_trainer=TRAINER,
+            w_method=METHOD,
+            w_room=ROOM,
+        )
+
+
+def change_name(kind: ChangeKind, lang: str = "en") -> str:
+    """The name of a kind of change, as the table of changes shows it."""
+    _ = texts(lang, "explain").gettext
+    return {
+        "kept": _("kept"),
+        "moved": _("moved"),
+        "trainers": _("trainers"),
+        "room": _("room"),
+        "method": _("method"),
+        "dropped": _("dropped"),
+        "new": _("new"),
+    }[kind]
+
+
+def status_caveat(lang: str = "en") -> str:
+    """What the status and bound of a re-planned timetable mean (`tot repair`, and
+    `tot compare --stable`): they are proven among the least disruptive timetables only."""
+    _ = texts(lang, "explain").gettext
+    return _(
+        "The status and bound hold among the timetables that change the published one "
+        "least; a fresh `tot solve` may find a lower objective."
+    )
 
 
 def pinned_sessions(published: Timetable, pins: Sequence[str], source: str) -> set[str]:
@@ -205,6 +256,19 @@ def _disruption(tm: TimetableModel, published: Timetable, pinned: set[str]) -> A
         if must:
             model.add(same_room == 1)
         terms.append(ROOM * (1 - same_room))
+        m = method_idx.get(session.method)
+        taught = []
+        for period, place, hinted in places:
+            lit = v.method.get((k.idx, period, m)) if m is not None else None
+            if lit is not None:
+                # An offering with one method has `x` as its method: `place` already says it.
+                taught.append(place if lit is v.x[k.idx, period] else _both(tm, place, lit))
+                if hinted:
+                    _hint(tm, lit, taught[-1])
+        same_method = _any(tm, taught)
+        if must:
+            model.add(same_method == 1)
+        terms.append(METHOD * (1 - same_method))
     return sum(terms)
 
 
@@ -319,7 +383,8 @@ def pair_sessions(before: Timetable, after: Timetable) -> list[Pair]:
 
 
 def compare(published: Timetable, repaired: Timetable) -> list[Change]:
-    """Per published session: kept, moved, trainers or room changed, or dropped; then new ones."""
+    """Per published session: kept, moved, trainers, room or method changed, or dropped; then
+    new ones."""
     changes: list[Change] = []
     for old, new in pair_sessions(published, repaired):
         if old is None:
@@ -350,6 +415,10 @@ def _change(old: ScheduledSession, new: ScheduledSession) -> Change:
         kinds.append("room")
         before_parts.append(old.room)
         after_parts.append(new.room)
+    if old.method != new.method:
+        kinds.append("method")
+        before_parts.append(old.method)
+        after_parts.append(new.method)
     if not kinds:
         return Change(old.id, ("kept",), _place(old), _place(new))
     return Change(old.id, tuple(kinds), "; ".join(before_parts), "; ".join(after_parts))

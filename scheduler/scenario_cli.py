@@ -131,7 +131,12 @@ def compare_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the comparison: .csv, .xlsx or .html."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the comparison: .csv (the differences go to NAME-differences.csv "
+            "beside it), .xlsx or .html.",
+        ),
     ] = None,
     stable: Annotated[
         bool,
@@ -181,9 +186,12 @@ def compare_command(
         console = Console(highlight=False, width=WIDE)
     render_comparison(console, comparison, language)
     if out is not None:
-        _guard(lambda: write_comparison(out, comparison, language))
-        Console(highlight=False, soft_wrap=True).print(
-            _("Comparison written to {path}").format(path=out), markup=False
-        )
+        written = _guard(lambda: write_comparison(out, comparison, language))
+        notice = Console(highlight=False, soft_wrap=True)
+        notice.print(_("Comparison written to {path}").format(path=written[0]), markup=False)
+        for path in written[1:]:
+            notice.print(
+                _("Differences from the base written to {path}").format(path=path), markup=False
+            )
     found = all(outcome.found for outcome in comparison.outcomes)
     raise typer.Exit(EXIT_FOUND if found else EXIT_NONE)

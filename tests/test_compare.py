@@ -13,24 +13,29 @@ from openpyxl import load_workbook
 from rich.console import Console
 from typer.testing import CliRunner
 
-from models import Timetable
+from models import SOFT_IDS, Timetable
 from scheduler.checker import check
 from scheduler.cli import app
 from scheduler.compare import (
     Comparison,
     Run,
     Settings,
+    aspect_text,
     compare,
     comparison_csv,
     comparison_html,
     comparison_workbook,
+    difference_summary,
     differences,
+    differences_csv,
     key_figures,
     render_comparison,
     scenario_runs,
     solve_run,
 )
+from scheduler.i18n import rule_name
 from scheduler.loader import load_instance
+from scheduler.repair import status_caveat
 from scheduler.solve import solve
 from tests.conftest import DATA, INSTANCES
 
@@ -123,6 +128,26 @@ def test_differences_name_each_session_and_what_changed() -> None:
     assert moved.after.endswith(f"slot {first.slot + 1}")
 
 
+def test_a_change_of_method_is_a_difference() -> None:
+    instance = load_instance(TINY)
+    result = solve(instance, time_limit=5, workers=1, seed=0)
+    assert result.timetable is not None
+    base = result.timetable
+    assert check(instance, base).feasible
+    index, session = next(
+        (i, s) for i, s in enumerate(base.sessions) if len(instance.topic(s.topic).methods) > 1
+    )
+    other = next(m for m in instance.topic(session.topic).methods if m != session.method)
+    sessions = list(base.sessions)
+    sessions[index] = session.model_copy(update={"method": other})
+    found = differences(base, base.model_copy(update={"sessions": tuple(sessions)}))
+    assert [(d.subject, d.aspect, d.before, d.after) for d in found] == [
+        (session.id, "method", session.method, other)
+    ]
+    assert "1 method change(s)" in difference_summary(found, "en")
+    assert "1 perubahan metode" in difference_summary(found, "id")
+
+
 # The command.
 
 
@@ -142,6 +167,10 @@ def test_compare_prints_every_run_and_the_differences(runner: CliRunner, tmp_pat
     assert "4/4 scenarios done" in result.stderr
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert [row[0] for row in rows] == ["scenario", "tiny", *(p.stem for p in TINY_SCENARIOS)]
+    beside = tmp_path / "comparison-differences.csv"
+    assert f"Differences from the base written to {beside}" in " ".join(result.stdout.split())
+    found = list(csv.DictReader(beside.open(encoding="utf-8")))
+    assert {row["scenario"] for row in found} <= {p.stem for p in TINY_SCENARIOS}
 
 
 def test_compare_in_indonesian(runner: CliRunner) -> None:
@@ -206,6 +235,46 @@ def test_csv_is_formula_safe(tiny_comparison: Comparison) -> None:
     rows = list(csv.reader(io.StringIO(comparison_csv(tiny_comparison))))
     assert rows[-1][1] == '\'=HYPERLINK("http://x") <b>bold</b>'
     assert len(rows) == 1 + len(tiny_comparison.outcomes)
+
+
+def test_csv_has_plain_numbers_with_their_units(tiny_comparison: Comparison) -> None:
+    """Numbers a spreadsheet reads as numbers (no currency, percent or thousands separators),
+    the unit in each column's name, and every rule's penalty in a column of its own."""
+    rows = list(csv.DictReader(io.StringIO(comparison_csv(tiny_comparison))))
+    assert [row["scenario"] for row in rows] == [o.label for o in tiny_comparison.outcomes]
+    for row, outcome in zip(rows, tiny_comparison.outcomes, strict=True):
+        kpis = outcome.kpis
+        assert kpis is not None and outcome.gap is not None
+        assert row["status"] in ("optimal", "feasible")
+        assert int(row["weighted penalty (objective)"]) == kpis.total
+        assert int(row["total cost (IDR)"]) == kpis.cost_idr
+        for soft_id in SOFT_IDS:
+            column = f"penalty {soft_id} {rule_name(soft_id, 'en')}"
+            assert int(row[column]) == kpis.penalties.get(soft_id, 0)
+        share = float(row["participatory share (%)"])
+        assert share == pytest.approx(100 * kpis.participatory_share, abs=0.005)
+        partnered = float(row["community co-facilitation share (%)"])
+        assert partnered == pytest.approx(100 * kpis.partnership_share, abs=0.005)
+        assert int(row["trainer travel days"]) == kpis.travel_days
+        assert row["busiest trainer"] == kpis.busiest_trainer
+        assert int(row["busiest trainer's load (slots)"]) == kpis.busiest_load
+        assert float(row["solve time (s)"]) == pytest.approx(outcome.runtime, abs=0.005)
+        assert float(row["gap (%)"]) == pytest.approx(100 * outcome.gap, abs=0.005)
+
+
+def test_csv_of_the_differences_has_one_row_each(tiny_comparison: Comparison) -> None:
+    rows = list(csv.reader(io.StringIO(differences_csv(tiny_comparison))))
+    headings = ["scenario", "session or event", "change", "in the base", "in the scenario"]
+    assert rows[0] == headings
+    expected = [
+        [label, d.subject, aspect_text(d.aspect, "en"), d.before, d.after]
+        for label, found in tiny_comparison.differences.items()
+        for d in found
+    ]
+    assert rows[1:] == expected
+    assert len(rows) > 1
+    indonesian = next(csv.reader(io.StringIO(differences_csv(tiny_comparison, "id"))))
+    assert indonesian == ["skenario", "sesi atau acara", "perubahan", "pada dasar", "pada skenario"]
 
 
 def test_workbook_has_kpis_and_differences(tiny_comparison: Comparison, tmp_path: Path) -> None:
@@ -293,6 +362,22 @@ def test_stable_comparison_of_a_scenario_that_changes_nothing(
     assert result.exit_code == 0, result.output
     assert "Differences from the base: same (Same weights)" in result.stdout
     assert "the same timetable as the base" in result.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_stable_comparison_says_what_its_status_means(
+    runner: CliRunner, tmp_path: Path, lang: str
+) -> None:
+    """As `tot repair` does, and in its words: a re-plan's status and bound hold among the
+    timetables that change the base's least; a fresh comparison has no such caveat."""
+    args = ["compare", str(TINY), str(TINY_SCENARIOS[0]), "--time-limit", "5", "--lang", lang]
+    caveat = " ".join(status_caveat(lang).split())
+    stable = runner.invoke(app, [*args, "--stable", "--parallel", "1"])
+    assert stable.exit_code == 0, stable.output
+    assert caveat in " ".join(stable.stdout.split())
+    fresh = runner.invoke(app, [*args, "--parallel", "1"])
+    assert fresh.exit_code == 0, fresh.output
+    assert caveat not in " ".join(fresh.stdout.split())
 
 
 def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,19 @@ from typer.testing import CliRunner
 from models import DateRange, Instance, Timetable
 from scheduler.checker import check
 from scheduler.cli import app
+from scheduler.i18n import texts
 from scheduler.loader import load_instance
-from scheduler.repair import compare, repair
+from scheduler.repair import (
+    METHOD,
+    MOVED,
+    ROOM,
+    TRAINER,
+    change_name,
+    compare,
+    pair_sessions,
+    repair,
+    status_caveat,
+)
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 from scheduler.timetable_io import write_timetable
@@ -104,6 +116,126 @@ def test_pinned_sessions_never_move() -> None:
         for s in timetable.sessions
         if s.date == second_day
     )
+
+
+def _worse_methods(instance: Instance, timetable: Timetable) -> Timetable:
+    """`timetable` with, session by session, the first other method of its topic that breaks
+    no rule and raises the penalty: a published timetable that a re-plan would like to
+    re-teach, though nothing forces it to."""
+    sessions = list(timetable.sessions)
+    total = check(instance, timetable).total
+    for index, session in enumerate(sessions):
+        for method in instance.topic(session.topic).methods:
+            if method == session.method:
+                continue
+            trial = [*sessions[:index], session.model_copy(update={"method": method}),
+                     *sessions[index + 1:]]  # fmt: skip
+            report = check(instance, timetable.model_copy(update={"sessions": tuple(trial)}))
+            if report.feasible and report.total > total:
+                sessions, total = trial, report.total
+                break
+    return timetable.model_copy(update={"sessions": tuple(sessions)})
+
+
+@pytest.fixture(scope="module")
+def ntt_methods() -> tuple[Instance, Timetable, Timetable]:
+    """NTT, its timetable (deterministic), and that timetable with worse methods."""
+    instance = load_instance(INSTANCES / "ntt.yaml")
+    result = solve(instance, time_limit=5, workers=1, seed=0, deterministic=True)
+    assert result.timetable is not None
+    assert check(instance, result.timetable).feasible
+    worse = _worse_methods(instance, result.timetable)
+    assert check(instance, worse).feasible
+    return instance, result.timetable, worse
+
+
+def _methods(timetable: Timetable) -> dict[str, str]:
+    return {session.id: session.method for session in timetable.sessions}
+
+
+def test_a_method_change_is_a_change_not_kept(
+    ntt_methods: tuple[Instance, Timetable, Timetable],
+) -> None:
+    _instance, published, worse = ntt_methods
+    before, after = _methods(published), _methods(worse)
+    swapped = sorted(session for session in before if before[session] != after[session])
+    assert swapped
+    changes = {change.session: change for change in compare(published, worse)}
+    for session in swapped:
+        change = changes[session]
+        assert change.kinds == ("method",)
+        assert (change.before, change.after) == (before[session], after[session])
+    assert all(changes[s].kinds == ("kept",) for s in before if s not in swapped)
+    assert change_name("method", "en") == "method" and change_name("method", "id") == "metode"
+
+
+def test_a_timetable_that_breaks_no_rule_keeps_its_methods(
+    ntt_methods: tuple[Instance, Timetable, Timetable],
+) -> None:
+    """Methods a re-plan would rather change are kept, as promised to the trainers: the
+    timetable breaks no rule, so it is kept whole."""
+    instance, _published, worse = ntt_methods
+    repaired = repair(instance, worse, time_limit=5, workers=1, seed=0, deterministic=True)
+    timetable = repaired.result.timetable
+    assert timetable is not None
+    report = check(instance, timetable)
+    assert report.feasible and report.total == repaired.result.objective
+    assert _methods(timetable) == _methods(worse)
+    assert timetable.sessions == worse.sessions
+    assert repaired.disruption == 0
+    assert repaired.count("kept") == len(worse.sessions) and repaired.count("method") == 0
+    summary = repaired.summary()
+    assert summary.startswith(f"{len(worse.sessions)} sessions kept, 0 moved")
+    assert "0 with another method" in summary and "method 2" in summary
+    assert "0 dengan metode lain" in repaired.summary("id")
+
+
+def _disruption(published: Timetable, repaired: Timetable) -> dict[str, int]:
+    """The disruption per published session, recounted from the two timetables (see the
+    weights in `scheduler.repair`): a session not kept in place loses everything."""
+    offerings = {(s.event, s.topic, s.groups) for s in repaired.sessions}
+    cost: dict[str, int] = {}
+    for old, new in pair_sessions(published, repaired):
+        if old is None:
+            continue
+        if new is None or (new.date, new.slot) != (old.date, old.slot):
+            still_offered = (old.event, old.topic, old.groups) in offerings
+            cost[old.id] = (MOVED + TRAINER * len(old.trainers) + ROOM + METHOD) * still_offered
+            continue
+        staff = {(f.trainer, f.role) for f in new.trainers}
+        gone = sum((f.trainer, f.role) not in staff for f in old.trainers)
+        cost[old.id] = TRAINER * gone + ROOM * (old.room != new.room)
+        cost[old.id] += METHOD * (old.method != new.method)
+    return cost
+
+
+def test_the_disruption_counts_every_change_the_repair_shows(
+    ntt_methods: tuple[Instance, Timetable, Timetable],
+) -> None:
+    """A trainer away on their busiest day: the optimal disruption is what the changes
+    shown add up to, method changes included, and a session is kept when it costs nothing."""
+    instance, _published, worse = ntt_methods
+    (trainer, day), _count = Counter(
+        (f.trainer, s.date) for s in worse.sessions for f in s.trainers
+    ).most_common(1)[0]
+    changed = _without(instance, trainer, day, day)
+    assert not check(changed, worse).feasible
+    repaired = repair(changed, worse, time_limit=5, workers=1, seed=0, deterministic=True)
+    timetable = repaired.result.timetable
+    assert timetable is not None
+    report = check(changed, timetable)
+    assert report.feasible and report.total == repaired.result.objective
+    assert repaired.result.levels[0].status == "OPTIMAL"
+    cost = _disruption(worse, timetable)
+    assert 0 < sum(cost.values()) == repaired.disruption
+    kept = {change.session for change in repaired.changes if change.kinds == ("kept",)}
+    assert kept == {session for session, value in cost.items() if value == 0}
+
+
+def test_the_status_caveat_in_both_languages() -> None:
+    english = status_caveat("en")
+    assert english.startswith("The status and bound hold among the timetables")
+    assert status_caveat("id") == texts("id", "explain").gettext(english) != english
 
 
 OPENING = "tot-sulsel/intro-project/all/1"
