@@ -19,7 +19,8 @@ FIRST = dt.date(1999, 2, 1)
 
 @st.composite
 def instances(draw: st.DrawFn) -> dict[str, Any]:
-    """A small instance; every topic has a qualified national and community trainer."""
+    """A small instance; every topic has a qualified national and community trainer. Some
+    events pin their first curriculum topic (a day and slot, a room, the national trainer)."""
     two_provinces = draw(st.booleans())
     provinces: list[dict[str, Any]] = [
         {
@@ -160,6 +161,21 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
                 "participatory_target": draw(st.sampled_from([0.0, 0.5])),
             }
         )
+    pins: list[dict[str, Any]] = []
+    for event, venue in zip(events, venues, strict=True):
+        if not draw(st.booleans()):
+            continue
+        taught = event["curriculum"][0]
+        together = taught["mode"] == "plenary" and len(event["groups"]) > 1
+        audience = "all" if together else event["groups"][0]
+        pin: dict[str, Any] = {"offering": f"{event['id']}/{taught['topic']}/{audience}"}
+        if draw(st.booleans()):
+            pin.update(day=draw(st.integers(1, event["days"])), slot=1)
+        if draw(st.booleans()):
+            pin["room"] = draw(st.sampled_from([room["id"] for room in venue["rooms"]]))
+        if len(pin) == 1 or draw(st.booleans()):
+            pin["trainers"] = ["nat"]
+        pins.append(pin)
     travel = (
         [{"between": ["p0", "p1"], "days": draw(st.integers(0, 2)), "fare": 400000}]
         if two_provinces and draw(st.booleans())
@@ -179,6 +195,7 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
         "groups": groups,
         "events": events,
         "travel": travel,
+        "pins": pins,
         "policy": {
             "weights": weights,
             "room_capacity": draw(st.sampled_from(["hard", "soft"])),
