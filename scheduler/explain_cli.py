@@ -30,7 +30,7 @@ from scheduler.diagnose import load_lenient
 from scheduler.explain import Explanation, explain
 from scheduler.i18n import number, texts
 from scheduler.loader import load_instance
-from scheduler.repair import MOVED, ROOM, TRAINER, Repair, pinned_sessions, repair
+from scheduler.repair import Repair, change_name, pinned_sessions, repair, status_caveat
 from scheduler.report import render_penalties, render_violations
 from scheduler.solve import Result, StopHandle
 from scheduler.timetable_io import read_timetable
@@ -181,12 +181,7 @@ def repair_command(
         console, result.penalties, weights, result.objective or 0, report.cost_idr, language
     )
     console.print(_summary(result, language))
-    console.print(
-        _(
-            "The status and bound hold among the timetables that change the published one "
-            "least; a fresh `tot solve` may find a lower objective."
-        )
-    )
+    console.print(status_caveat(language))
     if not report.feasible or report.total != result.objective:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(_("internal error: the checker disagrees with the repair"), EXIT_NONE)
@@ -196,13 +191,6 @@ def repair_command(
 
 def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
     _ = texts(lang, "explain").gettext
-    names = {
-        "moved": _("moved"),
-        "trainers": _("trainers"),
-        "room": _("room"),
-        "dropped": _("dropped"),
-        "new": _("new"),
-    }
     changed = [c for c in repaired.changes if c.kinds != ("kept",)]
     if changed:
         table = Table(title=_("What changed"), title_justify="left")
@@ -211,26 +199,9 @@ def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
         table.add_column(_("Before"))
         table.add_column(_("After"))
         for change in changed:
-            kinds = ", ".join(names[kind] for kind in change.kinds if kind in names)
+            kinds = ", ".join(change_name(kind, lang) for kind in change.kinds)
             table.add_row(
                 escape(change.session), kinds, escape(change.before), escape(change.after)
             )
         console.print(table)
-    console.print(
-        _(
-            "{kept} sessions kept, {moved} moved, {trainers} with other trainers, {rooms} in "
-            "another room, {dropped} dropped, {new} new (disruption {disruption}; weights: "
-            "moved {w_moved}, trainer {w_trainer}, room {w_room})."
-        ).format(
-            kept=repaired.count("kept"),
-            moved=repaired.count("moved"),
-            trainers=repaired.count("trainers"),
-            rooms=repaired.count("room"),
-            dropped=repaired.count("dropped"),
-            new=repaired.count("new"),
-            disruption=repaired.disruption,
-            w_moved=MOVED,
-            w_trainer=TRAINER,
-            w_room=ROOM,
-        )
-    )
+    console.print(repaired.summary(lang))
