@@ -46,6 +46,18 @@ LangOption = Annotated[
         "--lang", help="Language of the output: en or id (default: the instance's, else en)."
     ),
 ]
+ForceOption = Annotated[
+    bool, typer.Option("--force", "-f", help="Replace the target file if it exists.")
+]
+
+
+def refuse_to_replace(target: Path, force: bool, lang: str) -> None:
+    """A file the planner may have edited by hand is not overwritten by accident."""
+    if target.exists() and not force:
+        _ = texts(lang, "cli").gettext
+        _fail(_("{path}: already exists (add --force to replace it)").format(path=target))
+
+
 _T = TypeVar("_T")
 
 

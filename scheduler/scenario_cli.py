@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from scheduler.cli import EXIT_FOUND, EXIT_NONE, LangOption, _fail, _guard, _language, app
+from scheduler.cli import (
+    EXIT_FOUND,
+    EXIT_NONE,
+    ForceOption,
+    LangOption,
+    _fail,
+    _guard,
+    _language,
+    app,
+    refuse_to_replace,
+)
 from scheduler.compare import (
     EXECUTORS,
     OUT_SUFFIXES,
@@ -52,6 +62,7 @@ def apply_command(
         Path,
         typer.Option("--out", "-o", help="Write the changed instance: .yaml, .yml or .json."),
     ],
+    force: ForceOption = False,
     lang: LangOption = None,
 ) -> None:
     """Apply the changes of SCENARIO to its base instance and write the result."""
@@ -63,7 +74,9 @@ def apply_command(
     scenario = _guard(lambda: load_scenario(scenario_path))
     base = _guard(lambda: load_base(scenario, scenario_path))
     instance = _guard(lambda: apply_scenario(scenario, base, scenario_path))
-    _ = texts(_language(lang, instance), "compare").gettext
+    language = _language(lang, instance)
+    refuse_to_replace(out, force, language)
+    _ = texts(language, "compare").gettext
     _guard(lambda: write_instance(out, instance))
     Console(highlight=False, soft_wrap=True).print(
         _("Scenario '{name}': {count} change(s) applied to {base}; written to {path}").format(

@@ -8,23 +8,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from scheduler.cli import LangOption, _fail, _guard, _language, app
+from scheduler.cli import ForceOption, LangOption, _fail, _guard, _language, app, refuse_to_replace
 from scheduler.i18n import LANGUAGES, resolve, texts
 from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
 from scheduler.workbook import write_template
 
 __all__ = ["app"]
-
-ForceOption = Annotated[
-    bool, typer.Option("--force", "-f", help="Replace the target file if it exists.")
-]
-
-
-def _refuse_to_replace(target: Path, force: bool, lang: str) -> None:
-    """A planner's filled-in workbook is not overwritten by accident."""
-    if target.exists() and not force:
-        _ = texts(lang, "workbook").gettext
-        _fail(_("{path}: already exists (add --force to replace it)").format(path=target))
 
 
 @app.command("template")
@@ -40,7 +29,7 @@ def template_command(
     _ = texts(language, "workbook").gettext
     if path.suffix.lower() != ".xlsx":
         _fail(f"{path}: a template is an Excel workbook; name it .xlsx")
-    _refuse_to_replace(path, force, language)
+    refuse_to_replace(path, force, language)
     _guard(lambda: write_template(path, language))
     Console(highlight=False, soft_wrap=True).print(
         _("Template written to {path}: fill it in, then run tot solve {path}").format(path=path)
@@ -67,7 +56,7 @@ def convert_command(
     instance = _guard(lambda: load_instance(source))
     language = _language(lang, instance)
     _ = texts(language, "workbook").gettext
-    _refuse_to_replace(target, force, language)
+    refuse_to_replace(target, force, language)
     _guard(lambda: save_instance(target, instance, language))
     Console(highlight=False, soft_wrap=True).print(
         _("Converted {source} to {target}").format(source=source, target=target)

@@ -283,6 +283,22 @@ def test_scenario_apply_writes_an_instance_that_loads_back(
     assert data["name"] == expected.name
 
 
+def test_scenario_apply_replaces_a_file_only_with_force(runner: CliRunner, tmp_path: Path) -> None:
+    """The base instance (or any hand-edited file) is not overwritten by accident."""
+    path = SCENARIOS / "makassar-first-week.yaml"
+    _, expected = _bundled(path.name)
+    out = tmp_path / "base.yaml"
+    out.write_text("# edited by hand\n")
+    result = runner.invoke(app, ["scenario", "apply", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{out}: already exists (add --force to replace it)"
+    assert out.read_text() == "# edited by hand\n"
+    forced = ["scenario", "apply", str(path), "--out", str(out), "--force"]
+    result = runner.invoke(app, forced)
+    assert result.exit_code == 0, result.output
+    assert load_instance(out) == expected
+
+
 BAD_CASES = [
     ("add_duplicate.yaml", "change 1 (add): trainer 'ketut' is already defined"),
     ("bad_value.yaml",
