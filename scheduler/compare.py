@@ -640,18 +640,6 @@ def render_comparison(
 # differences).
 
 
-def _records(comparison: Comparison, lang: str) -> tuple[list[str], list[list[str]]]:
-    """The KPI table turned round: a heading row, then one row per run."""
-    _ = texts(lang, "compare").gettext
-    rows = kpi_rows(comparison, lang)
-    headings = [_("scenario"), _("name"), *(row.name for row in rows)]
-    records = [
-        [outcome.label, outcome.title, *(row.cells[index] for row in rows)]
-        for index, outcome in enumerate(comparison.outcomes)
-    ]
-    return headings, records
-
-
 Value = str | int | float | None
 """A cell of a data file: text, a number, or nothing (a run without a timetable)."""
 
@@ -764,23 +752,14 @@ def differences_path(path: Path) -> Path:
 
 
 def comparison_workbook(comparison: Comparison, lang: str = "en") -> Workbook:
-    """A workbook: the KPIs (one row per run) and every difference from the base."""
+    """A workbook: the KPIs (one row per run, numbers as numbers: see `kpi_data`) and every
+    difference from the base (`difference_data`)."""
     _ = texts(lang, "compare").gettext
     workbook = Workbook()
     kpis = workbook.active
     kpis.title = _("KPIs")[:31]
-    headings, records = _records(comparison, lang)
-    _sheet_table(kpis, headings, records)
-    sheet = workbook.create_sheet(_("Differences")[:31])
-    rows = [
-        [label, difference.subject, aspect_text(difference.aspect, lang), difference.before,
-         difference.after]
-        for label, found in comparison.differences.items()
-        for difference in found
-    ]  # fmt: skip
-    _sheet_table(
-        sheet, [_("scenario"), _("session or event"), _("change"), _("base"), _("scenario")], rows
-    )
+    _sheet_table(kpis, *kpi_data(comparison, lang))
+    _sheet_table(workbook.create_sheet(_("Differences")[:31]), *difference_data(comparison, lang))
     return workbook
 
 
@@ -788,16 +767,23 @@ _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
-def _sheet_table(sheet: Any, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _sheet_table(sheet: Any, headings: Sequence[str], rows: Sequence[Sequence[Value]]) -> None:
+    """Headings, then rows: text never read as a formula, numbers as numbers, None empty."""
     for column, heading in enumerate(headings, start=1):
         cell = sheet.cell(row=1, column=column, value=safe_cell(heading))
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     for number, record in enumerate(rows, start=2):
         for column, value in enumerate(record, start=1):
             cell = sheet.cell(row=number, column=column, value=safe_cell(value))
-            cell.data_type = "s"
+            if isinstance(value, str):
+                cell.data_type = "s"
     for column, heading in enumerate(headings, start=1):
-        width = max([len(heading), *(len(str(record[column - 1])) for record in rows)])
+        width = max(
+            [
+                len(heading),
+                *(len("" if r[column - 1] is None else str(r[column - 1])) for r in rows),
+            ]
+        )
         sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(
             60, width + 2
         )

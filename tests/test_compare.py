@@ -286,6 +286,10 @@ def test_workbook_has_kpis_and_differences(tiny_comparison: Comparison, tmp_path
     assert kpis.cell(row=2, column=1).value == "tiny"
     assert kpis.cell(row=kpis.max_row, column=2).value.startswith("'=HYPERLINK")
     assert kpis.cell(row=kpis.max_row, column=2).data_type == "s"
+    headings = [cell.value for cell in kpis[1]]
+    cost = kpis.cell(row=2, column=headings.index("total cost (IDR)") + 1)
+    assert isinstance(cost.value, int) and cost.value > 0
+    assert cost.data_type == "n"
     differences_sheet = workbook["Differences"]
     expected = sum(len(found) for found in tiny_comparison.differences.values())
     assert differences_sheet.max_row == 1 + expected
