@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -194,7 +195,7 @@ def solve_command(
     console = Console(highlight=False)
     progress_console = Console(stderr=True, highlight=False)
     itc = instance_path.suffix.lower() == ".ctt"
-    check_output_path(out, itc)
+    check_output_path(out, itc, inputs=[instance_path])
     instance = _guard(lambda: load_instance(instance_path))
     language = _language(lang, instance)
     _check_trainer_option(trainer, out, instance)
@@ -263,10 +264,22 @@ def _check_trainer_option(trainer: str | None, out: Path | None, instance: Insta
         _fail(f"--trainer: trainer '{trainer}' is not defined in {instance.name}")
 
 
-def check_output_path(out: Path | None, itc: bool = False) -> None:
-    """Exit 2 before any search when `--out` names a format or folder that cannot be written."""
+def refuse_own_input(out: Path | None, *inputs: Path | None) -> None:
+    """Exit 2 when `--out` is one of the files the command reads: writing the result over
+    the planner's instance (or the published timetable) would lose it."""
+    if out is None or not out.exists():
+        return
+    for path in inputs:
+        if path is not None and path.exists() and os.path.samefile(out, path):
+            _fail(f"{out}: is an input of this command; write the result to another file")
+
+
+def check_output_path(out: Path | None, itc: bool = False, inputs: Sequence[Path] = ()) -> None:
+    """Exit 2 before any search when `--out` names a format or folder that cannot be
+    written, or a file the command reads (`inputs`)."""
     if out is None:
         return
+    refuse_own_input(out, *inputs)
     writable = [*WRITERS, *EXPORT_SUFFIXES, *([".sol"] if itc else [])]
     if not is_folder(out) and out.suffix.lower() not in writable:
         hint = " (.sol needs a .ctt instance)" if out.suffix.lower() == ".sol" else ""

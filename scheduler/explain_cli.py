@@ -131,7 +131,7 @@ def repair_command(
 ) -> None:
     """Re-plan after a change, moving as few published sessions as the rules allow."""
     console = Console(highlight=False)
-    check_output_path(out)
+    check_output_path(out, inputs=[instance_path, published, *([scenario] if scenario else [])])
     instance = _guard(lambda: load_instance(instance_path))
     if scenario is not None:
         from scheduler.scenario import apply_scenario, load_scenario

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from scheduler.checker import check
-from scheduler.cli import LangOption, _fail, _guard, _language, app
+from scheduler.cli import LangOption, _fail, _guard, _language, app, refuse_own_input
 from scheduler.exports import (
     EXPORT_SUFFIXES,
     FolderExport,
@@ -56,6 +56,7 @@ def export_command(
     writable = [*WRITERS, *EXPORT_SUFFIXES]
     if not folder and suffix not in writable:
         _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {', '.join(writable)})")
+    refuse_own_input(out, instance_path, timetable_path)
     instance = _guard(lambda: load_instance(instance_path))
     language = _language(lang, instance)
     _ = texts(language, "exports").gettext

@@ -18,6 +18,7 @@ from scheduler.cli import (
     _guard,
     _language,
     app,
+    refuse_own_input,
     refuse_to_replace,
 )
 from scheduler.compare import (
@@ -172,6 +173,7 @@ def compare_command(
             _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {expected})")
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             _fail(f"{out}: folder '{out.parent}' does not exist")
+        refuse_own_input(out, base_path, *scenario_paths)
     runs = _guard(lambda: scenario_runs(base_path, scenario_paths))
     base = runs[0].instance
     language = _language(lang, base)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from scheduler.cli import app
@@ -109,6 +110,29 @@ def test_unwritable_output(
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == f"{str(out).rstrip('/')}: cannot be written (Permission denied)"
     assert not out.exists()
+
+
+def test_output_over_an_input_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """`--out` naming the instance (or the timetable read) would lose the planner's file."""
+    instance = tmp_path / "plan.json"
+    instance.write_text(json.dumps(yaml.safe_load((DATA / "tiny.yaml").read_text()), default=str))
+    before = instance.read_text()
+    timetable = tmp_path / "t.json"
+    solved = runner.invoke(app, ["solve", str(instance), "-t", "5", "-q", "--out", str(timetable)])
+    assert solved.exit_code == 0, solved.output
+    for args in (
+        ["solve", str(instance), "-t", "5", "--out", str(instance)],
+        ["export", str(instance), str(timetable), "--out", str(instance)],
+        ["export", str(instance), str(timetable), "--out", str(timetable)],
+        ["repair", str(instance), "--from", str(timetable), "-t", "5", "--out", str(timetable)],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        out = args[-1]
+        assert result.stderr.strip() == (
+            f"{out}: is an input of this command; write the result to another file"
+        )
+    assert instance.read_text() == before
 
 
 def test_bad_timetable_csv(runner: CliRunner, tmp_path: Path) -> None:
