@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -232,6 +232,10 @@ def solve_command(
         _fail(_("No timetable found: time ran out before a first timetable was found."), 1)
     timetable = result.timetable
     report = check(instance, timetable, lang=language)
+    agreed = report.feasible and report.total == result.objective
+    if agreed and out is not None:
+        # Written before the long printout, so that a closed pipe (`| head`) cannot lose it.
+        write_output(out, instance, timetable, report, language, trainer)
     if itc:
         ctt = _guard(lambda: read_ctt(instance_path))
         lines = solution_lines(timetable)
@@ -243,7 +247,7 @@ def solve_command(
         result.objective or 0, report.cost_idr, language,
     )  # fmt: skip
     console.print(_summary(result, language))
-    if not report.feasible or report.total != result.objective:
+    if not agreed:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(
             _("internal error: the checker disagrees with the solver (checker {checker}, solver "
@@ -251,7 +255,7 @@ def solve_command(
             EXIT_NONE,
         )  # fmt: skip
     if out is not None:
-        write_output(console, out, instance, timetable, report, language, trainer)
+        say_written(console, out, language)
 
 
 def _check_trainer_option(trainer: str | None, out: Path | None, instance: Instance) -> None:
@@ -289,8 +293,13 @@ def check_output_path(out: Path | None, itc: bool = False, inputs: Sequence[Path
         _fail(f"{out}: folder '{out.parent}' does not exist")
 
 
+def say_written(console: Console, out: Path, language: str) -> None:
+    """The last line of a command that wrote its timetable to `out`."""
+    _ = texts(language, "cli").gettext
+    console.print(_("Timetable written to {path}").format(path=out))
+
+
 def write_output(
-    console: Console,
     out: Path,
     instance: Instance,
     timetable: Timetable,
@@ -298,7 +307,8 @@ def write_output(
     language: str,
     trainer: str | None = None,
 ) -> None:
-    """Write `timetable` in the form `out` names (see `check_output_path`), whole or not at all."""
+    """Write `timetable` in the form `out` names (see `check_output_path`), whole or not at all;
+    the caller says so once its printout is done."""
     suffix = out.suffix.lower()
     if suffix == ".sol":
         text = "\n".join(solution_lines(timetable)) + "\n"
@@ -307,8 +317,6 @@ def write_output(
         _guard(lambda: write_timetable(out, timetable))
     else:
         _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
-    _ = texts(language, "cli").gettext
-    console.print(_("Timetable written to {path}").format(path=out))
 
 
 def _language(lang: str | None, instance: Instance) -> str:
@@ -401,7 +409,41 @@ def timetable_schema_command() -> None:
     sys.stdout.write(json.dumps(Timetable.model_json_schema(), indent=2) + "\n")
 
 
+class _PipeSafeStdout:
+    """Standard output that goes quiet once its reader has gone (`tot solve ... | head`):
+    the command finishes, and exits with its own status, instead of dying on the first
+    write after the pipe closed."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self) -> None:
+        # What is still buffered can go nowhere: point the descriptor at the null device, so
+        # that flushing at exit does not fail either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main() -> None:
+    """The `tot` console script."""
+    sys.stdout = _PipeSafeStdout(sys.stdout)
     app()
 
 

@@ -174,19 +174,24 @@ def repair_command(
         else:
             console.print(_("No timetable found in time."))
         raise typer.Exit(EXIT_NONE)
-    _print_changes(console, repaired, language)
     report = check(instance, result.timetable, lang=language)
+    agreed = report.feasible and report.total == result.objective
+    if agreed and out is not None:
+        write_output(out, instance, result.timetable, report, language)
+    _print_changes(console, repaired, language)
     weights = {s: instance.policy.weights.of(s) for s in result.penalties}
     render_penalties(
         console, result.penalties, weights, result.objective or 0, report.cost_idr, language
     )
     console.print(_summary(result, language))
     console.print(status_caveat(language))
-    if not report.feasible or report.total != result.objective:
+    if not agreed:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(_("internal error: the checker disagrees with the repair"), EXIT_NONE)
     if out is not None:
-        write_output(console, out, instance, result.timetable, report, language)
+        console.print(
+            texts(language, "cli").gettext("Timetable written to {path}").format(path=out)
+        )
 
 
 def _print_changes(console: Console, repaired: Repair, lang: str) -> None:

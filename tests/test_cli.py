@@ -16,6 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from models import Instance
+from scheduler.checker import check
 from scheduler.cli import _ProgressPrinter, app
 from scheduler.loader import load_instance
 from scheduler.solve import Progress
@@ -144,3 +145,20 @@ def test_progress_lines_show_each_better_timetable_and_a_rising_bound_now_and_th
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == ["1.0s", "1.8s", "7.0s"]
     assert "best 690  bound 580" in lines[-1]
+
+
+def test_a_closed_pipe_keeps_the_file_and_the_status(tmp_path: Path) -> None:
+    """`tot solve ... --out t.json | head`: the reader goes away before the printout, yet
+    the timetable is written and the exit status is still that of a timetable found."""
+    out = tmp_path / "t.json"
+    args = [sys.executable, "-m", "scheduler.cli", "solve", str(DATA / "tiny.yaml")]
+    process = subprocess.Popen(
+        [*args, "-t", "5", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the first line
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, errors
+    assert b"Traceback" not in errors
+    timetable = read_timetable(out, load_instance(DATA / "tiny.yaml"))
+    assert check(load_instance(DATA / "tiny.yaml"), timetable).feasible
