@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -140,9 +141,10 @@ def write_timetable(path: Path, timetable: Timetable) -> None:
 
 
 def read_text(path: Path) -> str:
-    """The UTF-8 text of an input file, every failure turned into a one-line `InputError`."""
+    """The UTF-8 text of an input file (a byte-order mark, as spreadsheet programs write,
+    left out), every failure turned into a one-line `InputError`."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -192,8 +194,21 @@ def _of_instance(path: Path, timetable: Timetable, instance: Instance) -> None:
     )
 
 
+def _delimiter(header: str) -> str:
+    """`,`, or the `;` (or tab) that spreadsheet programs in many locales, Indonesian among
+    them, separate columns with: whichever splits the header line into the most columns."""
+    return max((",", ";", "\t"), key=lambda mark: len(next(csv.reader([header], delimiter=mark))))
+
+
+def _clock(text: str) -> str:
+    """`8:30` or `8.30` (as spreadsheets write times) as `08:30`; anything else unchanged."""
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    return f"{int(match[1]):02d}:{match[2]}" if match else text
+
+
 def _timetable_from_csv(path: Path, text: str, instance: Instance) -> Timetable:
-    reader = csv.DictReader(io.StringIO(text))
+    header = text.partition("\n")[0]
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(header))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError(f"{path}: row 1: missing column(s) {', '.join(missing)}")
@@ -241,8 +256,8 @@ def _session_from_row(path: Path, number: int, row: dict[str, Any]) -> Scheduled
             "day": cell("day"),
             "slot": cell("slot"),
             "num_slots": cell("num_slots") or 1,
-            "start_time": cell("start_time") or None,
-            "end_time": cell("end_time") or None,
+            "start_time": _clock(cell("start_time")) or None,
+            "end_time": _clock(cell("end_time")) or None,
             "venue": cell("venue"),
             "room": cell("room"),
             "method": cell("method"),

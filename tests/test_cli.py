@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -162,3 +163,30 @@ def test_a_closed_pipe_keeps_the_file_and_the_status(tmp_path: Path) -> None:
     assert b"Traceback" not in errors
     timetable = read_timetable(out, load_instance(DATA / "tiny.yaml"))
     assert check(load_instance(DATA / "tiny.yaml"), timetable).feasible
+
+
+def test_timetables_as_spreadsheets_save_them(runner: CliRunner, tmp_path: Path) -> None:
+    """A timetable saved by a spreadsheet program: a byte-order mark, `;` between columns
+    (the Indonesian locale's CSV), times as `8:30`; JSON with a byte-order mark."""
+    instance = DATA / "tiny.yaml"
+    plain = tmp_path / "t.csv"
+    solved = runner.invoke(app, ["solve", str(instance), "-t", "5", "-q", "--out", str(plain)])
+    assert solved.exit_code == 0, solved.output
+    rows = list(csv.reader(io.StringIO(plain.read_text(encoding="utf-8"))))
+    start = rows[0].index("start_time")
+    for row in rows[1:]:
+        row[start] = row[start].lstrip("0")  # 08:30 -> 8:30
+    assert any(row[start].startswith("8:") for row in rows[1:])
+    excel = tmp_path / "excel.csv"
+    with excel.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    marked = tmp_path / "marked.json"
+    json_out = tmp_path / "t.json"
+    runner.invoke(app, ["export", str(instance), str(plain), "--out", str(json_out)])
+    marked.write_text(json_out.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    expected = runner.invoke(app, ["check", str(instance), str(plain)])
+    assert expected.exit_code == 0, expected.output
+    for path in (excel, marked):
+        result = runner.invoke(app, ["check", str(instance), str(path)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == expected.stdout
