@@ -38,6 +38,15 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "sunday",
 )
 
+Rupiah = Annotated[int, Field(ge=0, le=10**12)]
+"""An amount of money in rupiah: up to Rp 1 trillion, which keeps every cost exact."""
+
+Headcount = Annotated[int, Field(gt=0, le=100_000)]
+"""A number of people (room capacity, group size, attendees)."""
+
+Weight = Annotated[int, Field(ge=0, le=1_000_000)]
+"""A weight of a soft rule; priority levels (`policy.levels`) express "far more important"."""
+
 Facility = Literal[
     "projector",
     "flipchart",

@@ -13,11 +13,14 @@ from models.common import (
     DateRange,
     Facility,
     Frozen,
+    Headcount,
     Id,
     Proficiency,
     Role,
+    Rupiah,
     SoftId,
     Weekday,
+    Weight,
 )
 
 
@@ -43,7 +46,7 @@ class Room(Frozen):
 
     id: Id
     name: str = ""
-    capacity: PositiveInt
+    capacity: Headcount
     facilities: frozenset[Facility] = frozenset()
     unavailable: tuple[DateRange, ...] = ()
 
@@ -55,7 +58,7 @@ class Venue(Frozen):
     name: str = ""
     province: Id
     city: str = ""
-    daily_cost: NonNegativeInt = Field(default=0, description="Cost per event day, in rupiah.")
+    daily_cost: Rupiah = Field(default=0, description="Cost per event day, in rupiah.")
     available: tuple[DateRange, ...] | None = Field(
         default=None, description="Dates the venue can be booked; null means always."
     )
@@ -86,7 +89,7 @@ class Trainer(Frozen):
         description="Topics the trainer can lead, with proficiency 1-3 (a plain list means 3)."
     )
     methods: tuple[Id, ...] = Field(min_length=1)
-    daily_fee: NonNegativeInt = Field(default=0, description="Fee per working day, in rupiah.")
+    daily_fee: Rupiah = Field(default=0, description="Fee per working day, in rupiah.")
     available: tuple[DateRange, ...] | None = None
     unavailable: tuple[DateRange, ...] = ()
     max_slots_per_day: PositiveInt | None = None
@@ -206,7 +209,7 @@ class Group(Frozen):
 
     id: Id
     name: str = ""
-    size: PositiveInt
+    size: Headcount
     language: str | None = None
 
 
@@ -231,7 +234,7 @@ class CurriculumItem(Frozen):
         default=None, description="Default: every group of the event."
     )
     mode: Literal["plenary", "breakout"] = "plenary"
-    attendees: PositiveInt | None = Field(
+    attendees: Headcount | None = Field(
         default=None, description="People per session; default: the sizes of its groups added up."
     )
 
@@ -265,27 +268,23 @@ class TravelLink(Frozen):
 
     between: tuple[Id, Id]
     days: NonNegativeInt = 1
-    fare: NonNegativeInt = Field(default=0, description="Return fare in rupiah.")
+    fare: Rupiah = Field(default=0, description="Return fare in rupiah.")
 
 
 class Weights(Frozen):
     """Weights of the soft constraints (DESIGN.md §4); 0 switches a constraint off."""
 
-    S1: NonNegativeInt = Field(default=1, description="room capacity: per attendee above capacity")
-    S2: NonNegativeInt = Field(default=10, description="spread: per day missing")
-    S3: NonNegativeInt = Field(default=2, description="compactness: per isolated session and group")
-    S4: NonNegativeInt = Field(default=1, description="room stability: per extra room")
-    S5: NonNegativeInt = Field(
-        default=1, description="cost: per cost unit (policy.cost_unit rupiah)"
-    )
-    S6: NonNegativeInt = Field(default=2, description="method variety: per repeat")
-    S7: NonNegativeInt = Field(default=5, description="participation: per slot below target")
-    S8: NonNegativeInt = Field(default=2, description="trainer fit: per level or dispreference")
-    S9: NonNegativeInt = Field(
-        default=2, description="workload balance: busiest load above even share"
-    )
-    S10: NonNegativeInt = Field(default=10, description="partnership: per session without one")
-    S11: NonNegativeInt = Field(default=1, description="comfort: per late or surplus slot")
+    S1: Weight = Field(default=1, description="room capacity: per attendee above capacity")
+    S2: Weight = Field(default=10, description="spread: per day missing")
+    S3: Weight = Field(default=2, description="compactness: per isolated session and group")
+    S4: Weight = Field(default=1, description="room stability: per extra room")
+    S5: Weight = Field(default=1, description="cost: per cost unit (policy.cost_unit rupiah)")
+    S6: Weight = Field(default=2, description="method variety: per repeat")
+    S7: Weight = Field(default=5, description="participation: per slot below target")
+    S8: Weight = Field(default=2, description="trainer fit: per level or dispreference")
+    S9: Weight = Field(default=2, description="workload balance: busiest load above even share")
+    S10: Weight = Field(default=10, description="partnership: per session without one")
+    S11: Weight = Field(default=1, description="comfort: per late or surplus slot")
 
     def of(self, soft_id: SoftId) -> int:
         value: int = getattr(self, soft_id)
@@ -325,7 +324,7 @@ class Policy(Frozen):
     max_daily_slots: PositiveInt | None = Field(
         default=None, description="Slots a day a group can take comfortably (S11); null: no limit."
     )
-    cost_unit: PositiveInt = Field(default=10_000, description="Rupiah per S5 penalty point.")
+    cost_unit: Rupiah = Field(default=10_000, gt=0, description="Rupiah per S5 penalty point.")
     solver: SolverSettings = SolverSettings()
 
     @model_validator(mode="after")

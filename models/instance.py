@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 from pydantic import Field, ValidationInfo, model_validator
 
 from models.calendar import subdivision_problem, supported_country, working_days
-from models.common import Frozen
+from models.common import SOFT_IDS, Frozen
 from models.entities import (
     Event,
     Group,
@@ -36,7 +36,8 @@ class InstanceError(ValueError):
         self.entity_id = entity_id
         self.field = field
         self.problem = problem
-        super().__init__(f"{kind} '{entity_id}', field '{field}': {problem}")
+        entity = f"{kind} '{entity_id}'" if entity_id else kind
+        super().__init__(f"{entity}, field '{field}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Instance(Frozen):
         _check_references(self)
         _check_curricula(self)
         _check_pins(self)
+        _check_objective_range(self)
         if not (info.context or {}).get(LENIENT_KEY, False):
             _check_staffing(self)
             _check_calendars(self)
@@ -200,6 +202,41 @@ def _check_unique(instance: Instance) -> None:
         for item_id, count in counts.items():
             if count > 1:
                 raise InstanceError(kind, item_id, "id", f"the id is used {count} times")
+
+
+EXACT_OBJECTIVE = 2**53
+"""The solver's objective is a double: integers beyond this are no longer exact."""
+
+
+def _check_objective_range(instance: Instance) -> None:
+    """The weighted penalties of any timetable, taken generously, stay integers the solver
+    counts exactly; else the status and bound it reports could contradict each other."""
+    weights = instance.policy.weights
+    days = sum(event.days for event in instance.events)
+    fare = max((link.fare for link in instance.travel), default=0)
+    rupiah = sum(
+        trainer.daily_fee * min(days, trainer.max_days or days) + fare * len(instance.events)
+        for trainer in instance.trainers
+    ) + sum(
+        max((instance.venue(v).daily_cost for v in event.venues), default=0) * event.days
+        for event in instance.events
+    )
+    cost = weights.S5 * -(-rupiah // instance.policy.cost_unit)
+    units = (
+        sum(
+            o.num_sessions * (o.attendees + o.num_slots * (len(o.groups) + 1) + 10)
+            for o in instance.offerings()
+        )
+        + len(instance.trainers) * days
+    )
+    others = max(weights.of(s) for s in SOFT_IDS if s != "S5") * units * len(SOFT_IDS)
+    if cost + others >= EXACT_OBJECTIVE:
+        raise InstanceError(
+            "policy", "", "weights",
+            f"costs and weights could make the objective reach {cost + others:.1e}, beyond the "
+            f"{EXACT_OBJECTIVE:.1e} the solver counts exactly; lower the weights or raise "
+            "cost_unit",
+        )  # fmt: skip
 
 
 def _check_references(instance: Instance) -> None:
