@@ -10,6 +10,7 @@ checks leave it alone: one cause is named once, not again as its consequences.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -101,7 +102,21 @@ def diagnose(instance: Instance, lang: str = "en") -> list[Finding]:
         _travel,
     ):
         check(diagnosis)
-    return diagnosis.findings
+    return _merged(diagnosis.findings)
+
+
+def _merged(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, message and suggestion: the breakouts of a topic (one per group)
+    often fail for the same reason, told once with every entity they name."""
+    merged: dict[tuple[str, str, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule, finding.message, finding.suggestion)
+        if key in merged:
+            known = merged[key].entities
+            extra = tuple(entity for entity in finding.entities if entity not in known)
+            finding = dataclasses.replace(merged[key], entities=known + extra)
+        merged[key] = finding
+    return list(merged.values())
 
 
 # What every check shares.

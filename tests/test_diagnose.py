@@ -119,9 +119,9 @@ def test_indonesian() -> None:
     )
     (position,) = diagnose(load_lenient(INFEASIBLE / "pre-no-co-facilitator.yaml"), "id")
     assert position.message == (
-        "Materi 'hiv-basics' dalam acara 'tot-bali' membutuhkan seorang 'co-facilitator' "
+        "Topik 'hiv-basics' dalam acara 'tot-bali' membutuhkan pengisi posisi 'co-facilitator' "
         "(komunitas), dan tidak ada yang bisa mengisi posisi itu. Tidak ada pelatih komunitas "
-        "yang menguasai materi ini."
+        "yang menguasai topik ini."
     )
 
 
@@ -217,3 +217,14 @@ def test_every_finding_is_a_real_infeasibility(data: dict[str, Any]) -> None:
     if findings:
         result = solve(instance, time_limit=5, workers=1)
         assert result.timetable is None, findings
+
+
+@pytest.mark.parametrize(
+    "name", ["pre-trainer-unavailable.yaml", "pre-no-travel-link.yaml", "pre-no-facilities.yaml"]
+)
+def test_breakouts_failing_alike_are_told_once(name: str) -> None:
+    """Each group's breakout of a topic fails for the same reason: one finding says it."""
+    findings = diagnose(load_lenient(DATA / "infeasible" / name))
+    told = [(f.rule, f.message, f.suggestion) for f in findings]
+    assert findings
+    assert len(told) == len(set(told))
