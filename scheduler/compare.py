@@ -35,7 +35,8 @@ from scheduler.cells import safe_cell
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
 from scheduler.exports.files import write_file, write_folder
-from scheduler.i18n import rule_name, rupiah, short_date, texts
+from scheduler.i18n import number as decimal_text
+from scheduler.i18n import percent, rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
 from scheduler.repair import pair_sessions, repair, status_caveat
 from scheduler.scenario import apply_scenario, load_scenario
@@ -478,8 +479,8 @@ def kpi_rows(comparison: Comparison, lang: str = "en") -> list[Row]:
     def shown(values: Iterable[float | None], text: Callable[[float], str]) -> list[str]:
         return ["–" if value is None else text(value) for value in values]
 
-    def percent(value: float) -> str:
-        return f"{100 * value:.1f} %"
+    def share(value: float) -> str:
+        return percent(value, lang, 1)
 
     rows = [Row(_("status"), [status_text(outcome, lang) for outcome in outcomes])]
     totals = numbers(lambda k: k.total)
@@ -491,9 +492,9 @@ def kpi_rows(comparison: Comparison, lang: str = "en") -> list[Row]:
         name = _("penalty {rule} {name}").format(rule=soft_id, name=rule_name(soft_id, lang))
         rows.append(Row(name, shown(values, lambda v: f"{v:.0f}")))
     shares = numbers(lambda k: k.participatory_share)
-    rows.append(Row(_("participatory share"), shown(shares, percent), shares))
+    rows.append(Row(_("participatory share"), shown(shares, share), shares))
     partnered = numbers(lambda k: k.partnership_share)
-    rows.append(Row(_("community co-facilitation share"), shown(partnered, percent), partnered))
+    rows.append(Row(_("community co-facilitation share"), shown(partnered, share), partnered))
     travel = numbers(lambda k: k.travel_days)
     rows.append(Row(_("trainer travel days"), shown(travel, lambda v: f"{v:.0f}"), travel))
     loads = numbers(lambda k: k.busiest_load)
@@ -512,12 +513,19 @@ def kpi_rows(comparison: Comparison, lang: str = "en") -> list[Row]:
         )
     )
     rows.append(
-        Row(_("solve time"), [f"{outcome.runtime:.1f} s" for outcome in outcomes], timing=True)
+        Row(
+            _("solve time"),
+            [
+                _("{seconds} s").format(seconds=decimal_text(outcome.runtime, lang, 1))
+                for outcome in outcomes
+            ],
+            timing=True,
+        )
     )
     rows.append(
         Row(
             _("gap"),
-            ["–" if outcome.gap is None else percent(outcome.gap) for outcome in outcomes],
+            ["–" if outcome.gap is None else share(outcome.gap) for outcome in outcomes],
         )
     )
     return rows

@@ -186,11 +186,18 @@ def _event_h1(instance: Instance, event_id: str, lang: str) -> Told:
     slots_text = _("{count} slots").format(count=len(event.slots))
     if len(event.slots) == 1:
         slots_text = _("1 slot")
-    message = _(
+    sessions = _sessions_of(instance, event_id)
+    template = _(
         "All {sessions} sessions of event '{event}' must take place in {days} of {slots}, "
         "between {first} and {last}."
-    ).format(
-        sessions=_sessions_of(instance, event_id),
+    )
+    if sessions == 1:
+        template = _(
+            "The only session of event '{event}' must take place in {days} of {slots}, "
+            "between {first} and {last}."
+        )
+    message = template.format(
+        sessions=sessions,
         event=event_id,
         days=days_text,
         slots=slots_text,

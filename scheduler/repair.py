@@ -341,7 +341,11 @@ def _any(tm: TimetableModel, lits: list[BoolLit]) -> BoolLit | int:
 
 
 def _place(session: ScheduledSession) -> str:
-    return f"{session.date} slot {session.slot}"
+    """`1999-02-01 08:30`: date and start time, words of no language (the changes table is built
+    before the language is known); `1999-02-01 #2` (its first slot) for a session without times."""
+    if session.start_time is not None:
+        return f"{session.date} {session.start_time:%H:%M}"
+    return f"{session.date} #{session.slot}"
 
 
 def _staff(session: ScheduledSession) -> frozenset[tuple[str, str]]:

@@ -274,7 +274,13 @@ def test_csv_of_the_differences_has_one_row_each(tiny_comparison: Comparison) ->
     assert rows[1:] == expected
     assert len(rows) > 1
     indonesian = next(csv.reader(io.StringIO(differences_csv(tiny_comparison, "id"))))
-    assert indonesian == ["skenario", "sesi atau acara", "perubahan", "pada dasar", "pada skenario"]
+    assert indonesian == [
+        "skenario",
+        "sesi atau acara",
+        "perubahan",
+        "di jadwal dasar",
+        "di skenario",
+    ]
 
 
 def test_workbook_has_kpis_and_differences(tiny_comparison: Comparison, tmp_path: Path) -> None:

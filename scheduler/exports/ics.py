@@ -177,7 +177,9 @@ def _event(session: SessionView, labels: Labels, stamp: dt.datetime, domain: str
         event.add("dtend", session.date + dt.timedelta(days=1))
     event.add("summary", f"{session.topic} · {session.method}")
     event.add("location", session.location)
-    trainers = ", ".join(f"{f.name} ({f.position})" for f in session.trainers)
+    trainers = ", ".join(
+        labels.filled_by.format(name=f.name, position=f.position) for f in session.trainers
+    )
     lines = [
         f"{labels.event}: {session.event}",
         f"{labels.topic}: {session.topic}",

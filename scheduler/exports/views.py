@@ -61,6 +61,8 @@ class Labels:
     violations: str
     no_sessions: str
     timezone: str
+    filled_by: str
+    """`{name} (position '{position}')`: a trainer and the position they fill, in prose."""
 
 
 def labels(lang: str) -> Labels:
@@ -101,6 +103,7 @@ def labels(lang: str) -> Labels:
         violations=_("Hard rules broken"),
         no_sessions=_("No sessions."),
         timezone=_("Times are local time in Bali, Sulawesi and Nusa Tenggara (WITA, UTC+8)."),
+        filled_by=_("{name} (position '{position}')"),
     )
 
 
