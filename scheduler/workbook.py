@@ -33,19 +33,28 @@ language of the instruction sheet:
 
 Rows of the nested sheets name their owner in the first column (`trainer`, `venue`, ...).
 Lists are comma-separated in one cell; dates are date cells (or YYYY-MM-DD), times are time
-cells (or HH:MM). An empty cell takes the model's default; an empty list cell is an empty
-list; an empty optional value (`max_days`, `holiday_country`, ...) is none. Where an empty
-cell already means something else, `(none)` says "an empty list": curriculum `groups`
-(empty: every group of the event), Policy `levels` (empty: one weighted sum) and
-Facilitators `role` (a topic needing no facilitator). A `kind: available` row with neither
-start nor end makes a trainer or venue available on no date at all. A Pins row names its
-offering as session ids do, without the number (`event/topic/audience`, such as
-`tot-bali/hiv-basics/all`). Any sheet may have a `note` column, which is not read, and sheets
-with other names are ignored.
+cells (or HH:MM). An empty cell takes the model's default: for most lists and optional
+values (`max_days`, `holiday_subdivision`, ...) that is an empty list or none. Where the
+default is something else, `none` says "none" or "an empty list": Provinces
+`holiday_country` (empty: ID; none: no public holidays) and `rest_days` (empty: sunday),
+Trainers `languages` (empty: id). Where an empty cell means something else, `(none)` says "an
+empty list": curriculum `groups` (empty: every group of the event), Policy `levels` (empty:
+one weighted sum) and Facilitators `role` (a topic needing no facilitator). A `kind:
+available` row with neither start nor end makes a trainer or venue available on no date at
+all. A Pins row names its offering as session ids do, without the number
+(`event/topic/audience`, such as `tot-bali/hiv-basics/all`). Any sheet may have a `note`
+column, which is not read.
 
-Writing then reading gives an equal `Instance`. Text cells are always written as text, and
-text that a spreadsheet would run as a formula gets a leading `'` (`scheduler.cells`), which
-reading takes off again.
+Sheets with other names (a planner's notes, say) are not read, and reading says so with a
+`WorkbookWarning` (the command line shows it on stderr and goes on). A sheet with another name
+that looks like a missing sheet of the format, named nearly like it (`Facilitator`) or with its
+columns (`Bobot` with `rule, weight`), is an error: renamed, it would silently go unread. A
+missing sheet that is not optional is an error that names the sheets not read.
+
+Writing then reading gives an equal `Instance`. Text cells are always written as text; text
+that a spreadsheet would run as a formula keeps its characters and gets Excel's quote prefix
+style (`scheduler.cells.put_text`), so Excel shows it as typed and never runs it. Workbooks
+written before held such text as `'=...`; reading takes that `'` off.
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,17 +81,23 @@ from models import Instance, InstanceError
 from models.common import ROLES, SOFT_IDS, DateRange, Facility
 from models.entities import DayRule
 from models.instance import COLLECTIONS, LENIENT
-from scheduler.cells import FORMULA_STARTS
+from scheduler.cells import FORMULA_STARTS, put_text
 from scheduler.errors import InputError
-from scheduler.i18n import rule_name, texts
+from scheduler.i18n import LANGUAGES, resolve, rule_name, texts
 from scheduler.timetable_io import write_atomically
 
 NONE_MARK: Final = "(none)"
 """A cell saying "an empty list" where an empty cell means something else."""
+NONE_WORD: Final = "none"
+"""A cell saying "none" where an empty cell takes a default that is not none (`ID`, `sunday`)."""
 NOTE_COLUMN: Final = "note"
 
 Path_ = tuple[str | int, ...]
 """A position in the instance's data, as in pydantic's error locations."""
+
+
+class WorkbookWarning(UserWarning):
+    """A workbook that reads, with something its planner may not have meant: sheets not read."""
 
 
 class _Bad(Exception):
@@ -242,12 +258,18 @@ def _cp_sat_value(value: object) -> object:
 
 
 def _escape(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, made inert with a leading `'`."""
-    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+    """`text`, with one more leading `'` if it already starts with `'`s and a formula character.
+
+    Formula-like text is written as it is, quote-prefixed (`put_text`); but workbooks written
+    before quote prefixes hold it as `'=...`, and reading takes that `'` off (`_unescape`), so
+    text that truly starts so keeps its own quotes behind one more.
+    """
+    quoted = text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS)
+    return "'" + text if quoted else text
 
 
 def _unescape(text: str) -> str:
-    """The inverse of `_escape`."""
+    """The inverse of `_escape`: one leading `'` before a formula character comes off."""
     stripped = text.lstrip("'")
     return text[1:] if stripped != text and stripped.startswith(FORMULA_STARTS) else text
 
@@ -271,6 +293,9 @@ class _Column:
     choices: tuple[str, ...] = ()
     write: Callable[[object], object] = lambda value: value
     number_format: str | None = None
+    none: object = OMIT
+    """What a cell saying `none` (or `(none)`) means, where an empty cell takes a default that
+    is not empty; OMIT where `none` is an ordinary value."""
 
     @property
     def field(self) -> tuple[str, ...]:
@@ -340,9 +365,9 @@ PROVINCES = _Sheet(
         _col("id", "text", REQUIRED),
         _col("name", "text", ""),
         _col("city", "text", ""),
-        _col("holiday_country", "text", None),
+        _col("holiday_country", "text", none=None),
         _col("holiday_subdivision", "text", None),
-        _col("rest_days", "texts", []),
+        _col("rest_days", "texts", none=[]),
     ),
 )
 BLACKOUT_DATES = _Sheet(
@@ -402,7 +427,7 @@ TRAINERS = _Sheet(
         _col("name", "text", ""),
         _col("home", "text", REQUIRED),
         _col("role", "text", REQUIRED, choices=ROLES),
-        _col("languages", "texts", []),
+        _col("languages", "texts", none=[]),
         _col("methods", "texts", []),
         _col("daily_fee", "int", number_format="#,##0"),
         _col("max_slots_per_day", "int", None),
@@ -684,13 +709,16 @@ def read_workbook(path: str | Path) -> Instance:
     path = Path(path)
     source = str(path)
     grids = _read_grids(path)
-    _check_sheet_names(source, grids)
+    unread, left_out = _check_sheet_names(source, grids)
     rows = {sheet.name: _read_sheet(source, sheet, grids) for sheet in SHEETS}
     data, origins = _assemble(source, rows)
     try:
-        return Instance.model_validate(data)
+        instance = Instance.model_validate(data)
     except ValidationError as exc:
         raise _describe(source, exc, data, origins) from None
+    if unread:
+        _warn_unread(source, unread, left_out, resolve(None, instance.language))
+    return instance
 
 
 _Grids = Mapping[str, tuple[str, list[list[object]]]]
@@ -725,19 +753,78 @@ def _read_grids(path: Path) -> _Grids:
     }
 
 
-def _check_sheet_names(source: str, grids: _Grids) -> None:
-    """A sheet named nearly like a missing sheet is a typo, not a sheet of the planner's own."""
-    missing = {
-        sheet.name.lower(): sheet.name for sheet in SHEETS if sheet.name.lower() not in grids
-    }
-    for key, (name, _) in grids.items():
-        close = difflib.get_close_matches(key, list(missing), n=1, cutoff=0.8)
+def _instruction_titles() -> set[str]:
+    """The names of the instruction sheet, in every language, in lower case."""
+    return {texts(lang, "workbook").gettext("Instructions").lower() for lang in LANGUAGES}
+
+
+def _check_sheet_names(source: str, grids: _Grids) -> tuple[list[str], list[str]]:
+    """The sheets not read and the optional sheets left out; a renamed sheet is an error.
+
+    A sheet with another name is the planner's own (notes, say) and is not read, unless it
+    looks like a sheet the tool reads that is missing: named nearly like it, or with its
+    columns. A missing sheet that is not optional is an error, which names the sheets not read.
+    """
+    known = {sheet.name.lower() for sheet in SHEETS} | _instruction_titles()
+    unread = [name for key, (name, _) in grids.items() if key not in known]
+    missing = {sheet.name.lower(): sheet for sheet in SHEETS if sheet.name.lower() not in grids}
+    for name in unread:
+        close = difflib.get_close_matches(name.lower(), list(missing), n=1, cutoff=0.8)
         if close:
-            raise InputError(f"{source}: sheet {name}: did you mean {missing[close[0]]}?")
+            raise InputError(f"{source}: sheet {name}: did you mean {missing[close[0]].name}?")
+    for sheet in missing.values():
+        twin = next((name for name in unread if _has_columns_of(grids[name.lower()][1], sheet)), "")
+        if twin:
+            raise InputError(
+                f"{source}: sheet {sheet.name} is missing; sheet {twin} has its columns: "
+                f"name it {sheet.name}"
+            )
+    for sheet in missing.values():
+        if not sheet.optional:
+            others = (
+                f" (sheet {', '.join(unread)} is not read: the sheet names stay in English)"
+                if len(unread) == 1
+                else f" (sheets {', '.join(unread)} are not read: the sheet names stay in English)"
+                if unread
+                else ""
+            )
+            raise InputError(f"{source}: sheet {sheet.name} is missing{others}")
+    return unread, [sheet.name for sheet in missing.values()]
+
+
+def _has_columns_of(grid: list[list[object]], sheet: _Sheet) -> bool:
+    """Whether the first row of `grid` names columns of `sheet` only, and all it needs."""
+    if not grid:
+        return False
+    names = {
+        str(raw).strip().lower().replace(" ", "_")
+        for raw in grid[0]
+        if not _is_empty(raw) and not _is_error(raw)
+    } - {NOTE_COLUMN, NOTE_COLUMN + "s"}
+    needed = {column.name for column in sheet.columns if column.must_exist}
+    return bool(names) and needed <= names <= {column.name for column in sheet.columns}
+
+
+def _warn_unread(source: str, unread: Sequence[str], left_out: Sequence[str], lang: str) -> None:
+    """Warn (`WorkbookWarning`) of the sheets not read, and of the optional sheets left out."""
+    _ = texts(lang, "workbook").gettext
+    message = _(
+        "{source}: sheets not read (not sheets of this workbook; the sheet names stay in "
+        "English): {sheets}"
+    ).format(source=source, sheets=", ".join(unread))
+    if left_out:
+        message += _("; sheets left out, read as empty: {sheets}").format(
+            sheets=", ".join(left_out)
+        )
+    warnings.warn(WorkbookWarning(message), stacklevel=3)
 
 
 def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _says_none(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() in (NONE_WORD, NONE_MARK)
 
 
 def _is_error(value: object) -> bool:
@@ -783,6 +870,9 @@ def _read_sheet(source: str, sheet: _Sheet, grids: _Grids) -> list[_Row]:
                     raise _fail(source, where, "is required")
                 if column.empty is not OMIT:
                     values[column.name] = _fresh(column.empty)
+                continue
+            if column.none is not OMIT and _says_none(value):
+                values[column.name] = _fresh(column.none)
                 continue
             try:
                 values[column.name] = column.read(value)
@@ -1160,7 +1250,10 @@ def _describe(
     first = error.errors(include_url=False)[0]
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, InstanceError):
-        return _fail(source, _instance_error_cell(cause, data, origins), cause.problem)
+        problem = cause.problem
+        if cause.kind == "pin" and cause.field == "offering":
+            problem = f"{_show(cause.entity_id)}: {problem}{_offering_hint(cause.entity_id, data)}"
+        return _fail(source, _instance_error_cell(cause, data, origins), problem)
     location = tuple(first["loc"])
     cell, rest = origins.locate(location)
     problem = _problem(first)
@@ -1189,6 +1282,28 @@ def _instance_error_cell(cause: InstanceError, data: Mapping[str, Any], origins:
     inside = origins.under((*path, cause.field))
     found = _mentioned(inside, cause.problem) or (inside[0] if inside else None)
     return found or origins.locate(path)[0]
+
+
+def _offering_hint(wanted: str, data: Mapping[str, Any]) -> str:
+    """`; did you mean ...?` with the offerings of the event and topic of `wanted` (its
+    breakout groups, say), else of the offering whose id is closest; empty when none is close."""
+    try:
+        instance = Instance.model_validate({**data, "pins": []}, context=LENIENT)
+    except ValidationError:
+        return ""
+    known = [f"{o.event}/{o.topic}/{o.audience}" for o in instance.offerings()]
+
+    def event_topic(offering: str) -> str:
+        return "/".join(offering.split("/")[:2]) + "/"
+
+    closest = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+    prefixes = [event_topic(wanted), *(event_topic(offering) for offering in closest)]
+    prefix = next((p for p in prefixes if any(k.startswith(p) for k in known)), None)
+    hints = [offering for offering in known if prefix and offering.startswith(prefix)]
+    if not hints:
+        return ""
+    shown = hints[0] if len(hints) == 1 else f"{', '.join(hints[:-1])} or {hints[-1]}"
+    return f"; did you mean {shown}?"
 
 
 def _failing_pin(offering: str, data: Mapping[str, Any]) -> Path_ | None:
@@ -1273,9 +1388,10 @@ def write_workbook(path: str | Path, instance: Instance, lang: str = "en") -> No
 
 
 def write_template(path: str | Path, lang: str = "en") -> None:
-    """Write a workbook to fill in: instructions in `lang` and a small example in every sheet."""
+    """Write a workbook to fill in: instructions in `lang` and a small example in every sheet;
+    the example's language is `lang` too (left empty for English, the default)."""
     path = Path(path)
-    book = _book(example_instance(), lang, path.name, example=True)
+    book = _book(example_instance(lang), lang, path.name, example=True)
     write_atomically(path, book.save)
 
 
@@ -1301,8 +1417,8 @@ def _set(
 ) -> None:
     cell = worksheet.cell(row=row, column=column)
     if isinstance(value, str):
-        cell.value = _escape(value) if value else None
-        cell.data_type = "s"  # never a formula nor an error code such as #N/A
+        if value:
+            put_text(cell, _escape(value))  # never a formula nor an error code such as #N/A
     else:
         cell.value = value
         if number_format is not None and value is not None:
@@ -1315,7 +1431,10 @@ def _write_sheet(worksheet: Worksheet, sheet: _Sheet, rows: Iterable[Mapping[str
     for number, values in enumerate(rows, start=2):
         for position, column in enumerate(sheet.columns, start=1):
             value = values.get(column.name)
-            cell_value = column.write(value) if value is not None else None
+            if column.none is not OMIT and value in (None, ()):
+                cell_value: object = NONE_WORD
+            else:
+                cell_value = column.write(value) if value is not None else None
             _set(worksheet, number, position, cell_value, column.number_format)
     _finish(worksheet, sheet.columns)
 
@@ -1576,8 +1695,12 @@ def _instructions(worksheet: Worksheet, lang: str, file_name: str, example: bool
         _("A list goes in one cell, separated by commas: projector, flipchart."),
         _("Dates are date cells (or YYYY-MM-DD), times are time cells (or HH:MM), money is in "
           "whole rupiah."),
-        _("An empty cell takes the default value; an empty list cell means none. A column "
-          "named note may be added anywhere: it is not read."),
+        _("An empty cell takes the default value, for most lists none. Write none for no "
+          "public holidays (holiday_country), no rest days (rest_days) or no languages "
+          "(languages): empty, they are ID, sunday and id. A column named note may be added "
+          "anywhere: it is not read."),
+        _("Sheets with other names, such as your own notes, are not read: the tool says which. "
+          "A sheet of this workbook that is renamed is an error."),
     ]  # fmt: skip
     if example:
         lines.append(
@@ -1586,8 +1709,8 @@ def _instructions(worksheet: Worksheet, lang: str, file_name: str, example: bool
     lines.append(_("Find a timetable with: {command}").format(command=f"tot solve {file_name}"))
     sheets = {
         INSTANCE.name: _("The programme: name, description, language of reports (en or id)."),
-        PROVINCES.name: _("Provinces: city, public-holiday country (ID; empty: none), weekly "
-                          "rest days."),
+        PROVINCES.name: _("Provinces: city, public-holiday country (empty: ID; none: no "
+                          "holidays), weekly rest days (empty: sunday; none: no rest days)."),
         BLACKOUT_DATES.name: _("More days off of a province, such as regional holidays."),
         TRAVEL.name: _("Travel between two provinces: days on the road and the return fare."),
         VENUES.name: _("Venues: province, city and cost per day."),
@@ -1595,7 +1718,8 @@ def _instructions(worksheet: Worksheet, lang: str, file_name: str, example: bool
         ROOMS.name: _("Rooms of the venues: capacity and facilities."),
         ROOM_DATES.name: _("Dates a room is unavailable."),
         TRAINERS.name: _("Trainers: home province, role (national, provincial, community), "
-                         "languages, methods, fee per day, limits, weekdays and slots to avoid."),
+                         "languages (empty: id), methods, fee per day, limits, weekdays and "
+                         "slots to avoid."),
         TRAINER_TOPICS.name: _("The topics a trainer can lead, proficiency 1 (basic) to 3 "
                                "(expert)."),
         TRAINER_DATES.name: _("Dates a trainer is available (if listed, only then), "
@@ -1784,6 +1908,6 @@ _EXAMPLE: dict[str, Any] = {
 """The example rows of the template: a small instance that uses every sheet."""
 
 
-def example_instance() -> Instance:
-    """The small instance whose rows fill the template."""
-    return Instance.model_validate(_EXAMPLE)
+def example_instance(lang: str = "en") -> Instance:
+    """The small instance whose rows fill the template; its language is `lang`, none for en."""
+    return Instance.model_validate({**_EXAMPLE, "language": None if lang == "en" else lang})

@@ -1,9 +1,14 @@
-"""`tot template` and `tot convert`: instances as Excel workbooks."""
+"""`tot template` and `tot convert`: instances as Excel workbooks.
+
+Reading a workbook warns (`WorkbookWarning`) of the sheets it did not read; every command
+shows such a warning as one line on stderr, `warning: ...`, and goes on.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -11,15 +16,44 @@ from rich.console import Console
 from scheduler.cli import ForceOption, LangOption, _fail, _guard, _language, app, refuse_to_replace
 from scheduler.i18n import LANGUAGES, resolve, texts
 from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
-from scheduler.workbook import write_template
+from scheduler.workbook import WorkbookWarning, write_template
 
-__all__ = ["app"]
+__all__ = ["app", "show_warning"]
+
+_show_other_warning = warnings.showwarning
+
+
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show a `WorkbookWarning` as one line on stderr; other warnings as Python does."""
+    if issubclass(category, WorkbookWarning):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"warning: {message}", markup=False
+        )
+        return
+    _show_other_warning(message, category, filename, lineno, file, line)
+
+
+warnings.showwarning = show_warning
 
 
 @app.command("template")
 def template_command(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="The workbook to write (.xlsx).")],
-    lang: LangOption = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the instructions, and of the reports of the workbook: en or id "
+            "(default: en).",
+        ),
+    ] = None,
     force: ForceOption = False,
 ) -> None:
     """Write an Excel workbook to fill in: headers, instructions and example rows."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,14 @@ from scheduler.checker import check
 from scheduler.cli import app
 from scheduler.loader import load_instance, save_instance
 from scheduler.timetable_io import read_timetable
-from scheduler.workbook import SHEETS, example_instance, read_workbook, write_workbook
+from scheduler.workbook import (
+    SHEETS,
+    WorkbookWarning,
+    example_instance,
+    read_workbook,
+    write_workbook,
+)
+from scheduler.workbook_cli import show_warning
 from tests.conftest import DATA, INSTANCES
 from tests.strategies import instances
 
@@ -85,8 +94,11 @@ def test_round_trip_keeps_every_odd_value(tmp_path: Path) -> None:
 
 
 def test_text_never_runs_as_a_formula(tmp_path: Path) -> None:
+    """Formula-like text is a quote-prefixed string cell holding the text as typed: Excel shows
+    it without a stray apostrophe and never runs it."""
     data = example_instance().model_dump(mode="json")
     data["trainers"][0]["name"] = "=cmd|' /C calc'!A0"
+    data["trainers"][1]["name"] = "-Ketut +peer"
     data["groups"][0]["name"] = "+1"
     path = tmp_path / "plan.xlsx"
     write_workbook(path, Instance.model_validate(data))
@@ -94,8 +106,26 @@ def test_text_never_runs_as_a_formula(tmp_path: Path) -> None:
         cell for sheet in openpyxl.load_workbook(path) for row in sheet.iter_rows() for cell in row
     ]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
-    assert not [c.value for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"]
-    assert read_workbook(path).trainer("dewi").name == "=cmd|' /C calc'!A0"
+    guarded = {c.value: c for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"}
+    assert set(guarded) == {"=cmd|' /C calc'!A0", "-Ketut +peer", "+1"}
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in guarded.values())
+    assert not [c.value for c in cells if isinstance(c.value, str) and c.value.startswith("'")]
+    with zipfile.ZipFile(path) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert not [name for name in sheets if b"<f>" in archive.read(name)]
+    back = read_workbook(path)
+    assert back.trainer("dewi").name == "=cmd|' /C calc'!A0"
+    assert back.trainer("ketut").name == "-Ketut +peer"
+
+
+def test_older_workbooks_with_quoted_formulas_still_read(tmp_path: Path) -> None:
+    """Workbooks written before quote prefixes held formula-like text as `'-...`."""
+    path = tmp_path / "old.xlsx"
+    write_workbook(path, example_instance())
+    book = openpyxl.load_workbook(path)
+    book["Trainers"]["B3"] = "'-Ketut +peer"
+    book.save(path)
+    assert read_workbook(path).trainer("ketut").name == "-Ketut +peer"
 
 
 @settings(
@@ -225,12 +255,39 @@ def test_template_is_a_small_instance_with_instructions(runner: CliRunner, tmp_p
     assert book.sheetnames == ["Petunjuk", *(sheet.name for sheet in SHEETS)]
     assert book["Petunjuk"]["A1"].value == "Cara mengisi buku kerja ini"
     assert book["Trainers"]["A1"].value == "id" and book["Trainers"].freeze_panes == "A2"
-    assert read_workbook(path) == example_instance()
+    assert read_workbook(path) == example_instance("id")
     for sheet in SHEETS:  # an example row in every sheet
         assert book[sheet.name].max_row >= 2, sheet.name
     english = tmp_path / "en.xlsx"
     assert runner.invoke(app, ["template", str(english)]).exit_code == 0
     assert openpyxl.load_workbook(english).sheetnames[0] == "Instructions"
+    assert read_workbook(english) == example_instance()
+
+
+def test_indonesian_template_solves_in_indonesian(runner: CliRunner, tmp_path: Path) -> None:
+    """`tot template --lang id` writes language id, so its reports are Indonesian."""
+    path = tmp_path / "t.xlsx"
+    assert runner.invoke(app, ["template", str(path), "--lang", "id"]).exit_code == 0
+    assert openpyxl.load_workbook(path)["Instance"]["C2"].value == "id"
+    assert read_workbook(path).language == "id"
+    english = tmp_path / "en.xlsx"
+    assert runner.invoke(app, ["template", str(english)]).exit_code == 0
+    assert openpyxl.load_workbook(english)["Instance"]["C2"].value is None
+    out = tmp_path / "t.json"
+    args = ["--out", str(out), "--time-limit", "5", "--workers", "1", "--quiet"]
+    result = runner.invoke(app, ["solve", str(path), *args])
+    assert result.exit_code == 0, result.output
+    assert "Penalti per aturan lunak" in result.output, result.output
+    instance = read_workbook(path)
+    report = check(instance, read_timetable(out, instance))
+    assert report.feasible, [violation.message for violation in report.violations]
+
+
+def test_template_help_does_not_speak_of_an_instance(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["template", "--help"])
+    assert result.exit_code == 0
+    assert "instance's" not in result.output
+    assert "default: en" in " ".join(result.output.split())
 
 
 def _bali_rows(bali: Instance) -> dict[str, list[dict[str, Any]]]:
@@ -412,6 +469,16 @@ def _rename(sheet: str, name: str) -> Edit:
     return lambda book: setattr(book[sheet], "title", name)
 
 
+def _own_sheet_instead_of(sheet: str, own: str) -> Edit:
+    """Remove `sheet`, add a planner's own sheet named `own`."""
+
+    def edit(book: Book) -> None:
+        book.remove(book[sheet])
+        book.create_sheet(own).append(["my notes"])
+
+    return edit
+
+
 def _pins(*rows: dict[str, object]) -> Edit:
     """Fill the Pins sheet with `rows`, from row 2."""
 
@@ -476,12 +543,31 @@ BAD = [
     ("no_provinces", _remove_rows("Provinces"), "sheet Provinces: no rows; at least 1 needed"),
     ("sheet_name_typo", _rename("Facilitators", "Facilitator"),
      "sheet Facilitator: did you mean Facilitators?"),
+    ("required_sheet_translated", _rename("Trainers", "Pelatih"),
+     "sheet Trainers is missing; sheet Pelatih has its columns: name it Trainers"),
+    ("optional_sheet_translated", _rename("Weights", "Bobot"),
+     "sheet Weights is missing; sheet Bobot has its columns: name it Weights"),
+    ("pins_sheet_translated", _rename("Pins", "Dikunci"),
+     "sheet Pins is missing; sheet Dikunci has its columns: name it Pins"),
+    ("required_sheet_missing_beside_own_sheet", _own_sheet_instead_of("Trainers", "Notes"),
+     "sheet Trainers is missing (sheet Notes is not read: the sheet names stay in English)"),
     ("bad_setting", _set("Policy", 2, "value", "medium"),
      "sheet Policy, row 2, column value: 'medium': input should be 'hard' or 'soft'"),
     ("negative_weight", _set("Weights", 4, "weight", -1),
      "sheet Weights, row 4, column weight: -1: input should be greater than or equal to 0"),
     ("pin_of_unknown_offering", _pins({"offering": "tot-bali/hiv-101/all", "room": "garden"}),
-     "sheet Pins, row 2, column offering: no offering of the instance has this id "
+     "sheet Pins, row 2, column offering: 'tot-bali/hiv-101/all': no offering of the instance "
+     "has this id (event/topic/audience); did you mean tot-bali/hiv-basics/all?"),
+    ("pin_of_a_plenary_breakout",
+     _pins({"offering": "tot-bali/role-play-practice/all", "room": "garden"}),
+     "sheet Pins, row 2, column offering: 'tot-bali/role-play-practice/all': no offering of the "
+     "instance has this id (event/topic/audience); did you mean "
+     "tot-bali/role-play-practice/women or tot-bali/role-play-practice/waria?"),
+    ("pin_without_audience", _pins({"offering": "tot-bali/partnership", "day": 1, "slot": 1}),
+     "sheet Pins, row 2, column offering: 'tot-bali/partnership': no offering of the instance "
+     "has this id (event/topic/audience); did you mean tot-bali/partnership/all?"),
+    ("pin_far_from_any_offering", _pins({"offering": "xyz", "trainers": "dewi"}),
+     "sheet Pins, row 2, column offering: 'xyz': no offering of the instance has this id "
      "(event/topic/audience)"),
     ("pin_without_offering", _pins({"day": 1, "slot": 1}),
      "sheet Pins, row 2, column offering: is required"),
@@ -543,3 +629,112 @@ def test_not_a_workbook_and_no_half_written_target(runner: CliRunner, tmp_path: 
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{fake}: is not an Excel workbook (.xlsx), or it is damaged"
     assert not target.exists()
+
+
+# Empty cells and defaults: an empty cell takes the model's default; `none` says none.
+
+
+def _edited(path: Path, *edits: Edit) -> Path:
+    book = openpyxl.load_workbook(path)
+    for edit in edits:
+        edit(book)
+    book.save(path)
+    return path
+
+
+def test_empty_cells_take_the_defaults_that_are_not_none(good_workbook: Path) -> None:
+    """Blank holiday_country, rest_days and languages: ID, sunday and id, as in YAML."""
+    path = _edited(
+        good_workbook,
+        _set("Provinces", 2, "holiday_country", None),
+        _set("Provinces", 2, "rest_days", None),
+        _set("Trainers", 2, "languages", "  "),
+    )
+    instance = read_workbook(path)
+    assert instance == load_instance(DATA / "tiny.yaml")
+    bali = instance.province("bali")
+    assert (bali.holiday_country, bali.rest_days) == ("ID", ("sunday",))
+    assert instance.trainer("dewi").languages == ("id",)
+
+
+@pytest.mark.parametrize("word", ["none", "None", " NONE ", "(none)"])
+def test_none_says_no_holidays_no_rest_days_no_languages(good_workbook: Path, word: str) -> None:
+    path = _edited(
+        good_workbook,
+        _set("Provinces", 2, "holiday_country", word),
+        _set("Provinces", 2, "rest_days", word),
+        _set("Trainers", 2, "languages", word),
+    )
+    instance = read_workbook(path)
+    bali = instance.province("bali")
+    assert (bali.holiday_country, bali.rest_days) == (None, ())
+    assert instance.trainer("dewi").languages == ()
+
+
+def test_convert_writes_none_where_the_instance_has_none(runner: CliRunner, tmp_path: Path) -> None:
+    """YAML -> workbook -> YAML keeps no holidays, no rest days and no languages."""
+    data = load_instance(DATA / "tiny.yaml").model_dump(mode="json")
+    data["provinces"][0].update(holiday_country=None, rest_days=[])
+    data["trainers"][0]["languages"] = []
+    instance = Instance.model_validate(data)
+    source, book, back = tmp_path / "in.yaml", tmp_path / "in.xlsx", tmp_path / "back.yaml"
+    save_instance(source, instance)
+    for args in ([source, book], [book, back]):
+        result = runner.invoke(app, ["convert", *map(str, args)])
+        assert result.exit_code == 0, result.output
+    assert load_instance(book) == load_instance(back) == instance
+    provinces = list(openpyxl.load_workbook(book)["Provinces"].iter_rows(values_only=True))
+    assert provinces[1] == ("bali", "Bali", "Denpasar", "none", None, "none")
+    trainers = openpyxl.load_workbook(book)["Trainers"]
+    assert [trainers["E2"].value, trainers["E3"].value] == ["none", "id"]
+    defaults = load_instance(DATA / "tiny.yaml")
+    write_workbook(book, defaults)
+    provinces = list(openpyxl.load_workbook(book)["Provinces"].iter_rows(values_only=True))
+    assert provinces[1] == ("bali", "Bali", "Denpasar", "ID", None, "sunday")
+
+
+# Sheets the tool does not read.
+
+
+def test_own_sheet_is_read_past_with_a_warning(good_workbook: Path) -> None:
+    path = _edited(good_workbook, lambda book: book.create_sheet("Notes").append(["my notes"]))
+    with pytest.warns(WorkbookWarning) as caught:
+        instance = read_workbook(path)
+    assert instance == load_instance(DATA / "tiny.yaml")
+    assert [str(warning.message) for warning in caught] == [
+        f"{path}: sheets not read (not sheets of this workbook; the sheet names stay in "
+        "English): Notes"
+    ]
+
+
+def test_left_out_optional_sheet_beside_own_sheet_is_named(
+    runner: CliRunner, good_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warning names the optional sheets left out too; the command line shows it on stderr
+    and goes on. In Indonesian when the workbook's language is."""
+    path = _edited(
+        good_workbook,
+        _remove_sheet("Weights"),
+        lambda book: book.create_sheet("Catatan").append(["rule", "bobot"]),
+    )
+    monkeypatch.setattr(warnings, "showwarning", show_warning)
+    target = tmp_path / "back.yaml"
+    result = runner.invoke(app, ["convert", str(path), str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        f"warning: {path}: sheets not read (not sheets of this workbook; the sheet names stay in "
+        "English): Catatan; sheets left out, read as empty: Weights"
+    )
+    assert load_instance(target) == load_instance(DATA / "tiny.yaml")
+    _edited(path, _set("Instance", 2, "language", "id"))
+    with pytest.warns(WorkbookWarning, match="lembar yang tidak dibaca .*: Catatan; lembar yang"):
+        read_workbook(path)
+
+
+def test_instruction_sheet_in_either_language_reads_without_warning(tmp_path: Path) -> None:
+    for lang in ("en", "id"):
+        path = tmp_path / f"{lang}.xlsx"
+        write_workbook(path, load_instance(DATA / "tiny.yaml"), lang)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            read_workbook(path)

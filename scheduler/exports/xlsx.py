@@ -1,8 +1,9 @@
 """The timetable as an Excel workbook: a grid per event, a sheet per trainer and per venue,
 every session on one flat sheet, and the score.
 
-Text from the instance is written as inert text: a cell that starts with `=`, `+`, `-` or `@`
-gets a quote in front (`scheduler.cells.safe_cell`) and is stored as a string, never a formula.
+Text from the instance is written as inert text: a string cell, never a formula; text that
+starts with `=`, `+`, `-` or `@` keeps its characters and gets Excel's quote prefix style
+(`scheduler.cells.put_text`), so Excel shows it as typed and never evaluates it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.cells import safe_cell
+from scheduler.cells import put_text
 from scheduler.exports.files import write_file
 from scheduler.exports.views import (
     AgendaEntry,
@@ -92,12 +93,11 @@ class _SheetNames:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Value) -> None:
-    """Write one cell; text is made inert and stored as a string, never as a formula."""
+    """Write one cell; text is stored as a string (quote-prefixed if formula-like), never a
+    formula."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
-        text = safe_cell(_ILLEGAL.sub("", value))
-        cell.value = text
-        cell.data_type = "s"
+        put_text(cell, _ILLEGAL.sub("", value))
     else:
         cell.value = value
         if isinstance(value, dt.date):
