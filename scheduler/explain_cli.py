@@ -199,10 +199,12 @@ def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
     changed = [c for c in repaired.changes if c.kinds != ("kept",)]
     if changed:
         table = Table(title=_("What changed"), title_justify="left")
-        table.add_column(_("Session"))
-        table.add_column(_("Change"))
-        table.add_column(_("Before"))
-        table.add_column(_("After"))
+        # Session ids are copied into `--pin`: the other columns fold rather than cut them.
+        widest = max(len(change.session) for change in changed)
+        table.add_column(_("Session"), min_width=widest, no_wrap=True)
+        table.add_column(_("Change"), overflow="fold")
+        table.add_column(_("Before"), overflow="fold")
+        table.add_column(_("After"), overflow="fold")
         for change in changed:
             kinds = ", ".join(change_name(kind, lang) for kind in change.kinds)
             table.add_row(

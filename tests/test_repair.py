@@ -253,6 +253,7 @@ def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> No
         app,
         ["repair", str(PROGRAMME), "--from", str(published), "--scenario", str(scenario),
          "--pin", OPENING, "--time-limit", "10", "--quiet", "--out", str(out)],
+        env={"COLUMNS": "60"},  # a narrow terminal: the ids must still show whole
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "sessions kept" in result.output
@@ -262,6 +263,10 @@ def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> No
     before = json.loads(published.read_text(encoding="utf-8"))
     opening = [[s for s in t["sessions"] if s["id"] == OPENING] for t in (before, repaired)]
     assert opening[0] and opening[0] == opening[1]  # the README's example: the pin holds
+    was = {s["id"]: s for s in before["sessions"]}
+    changed = [s["id"] for s in repaired["sessions"] if was.get(s["id"]) != s]
+    assert changed
+    assert all(session in result.output for session in changed)  # whole ids, for --pin
     assert all(
         "nat-rina" not in json.dumps(s) or s["event"] != "tot-ntt" for s in repaired["sessions"]
     )
