@@ -31,7 +31,7 @@ from models import (
     working_days,
 )
 from models.common import WEEKDAYS, DateRange
-from scheduler.i18n import role_name, texts, weekday
+from scheduler.i18n import number, role_name, texts, weekday
 
 OfferingKey = tuple[str, str, frozenset[str]]
 """What matches a session to its offering: event, topic and the set of its groups."""
@@ -1194,7 +1194,9 @@ def _costs(ctx: _Context) -> list[_Cost]:
                 trainer.daily_fee * len(dates),
                 _ids(sessions),
                 _("trainer {trainer}: {days} day(s) at Rp {fee}").format(
-                    trainer=_quote(trainer_id), days=len(dates), fee=trainer.daily_fee
+                    trainer=_quote(trainer_id),
+                    days=len(dates),
+                    fee=number(trainer.daily_fee, ctx.lang, 0),
                 ),
             )
         )
@@ -1215,7 +1217,7 @@ def _costs(ctx: _Context) -> list[_Cost]:
                             trainer=_quote(trainer_id),
                             home=trainer.home,
                             province=province,
-                            fare=link.fare,
+                            fare=number(link.fare, ctx.lang, 0),
                             event=_quote(event_id),
                         ),
                     )
@@ -1233,7 +1235,7 @@ def _costs(ctx: _Context) -> list[_Cost]:
                         event=_quote(event.id),
                         days=event.days,
                         venue=_quote(venue.id),
-                        cost=venue.daily_cost,
+                        cost=number(venue.daily_cost, ctx.lang, 0),
                     ),
                 )
             )

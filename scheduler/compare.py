@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models import SOFT_IDS, Instance, ScheduledSession, SoftId, Timetable
-from scheduler.cells import safe_cell
+from scheduler.cells import put_text, safe_cell
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError
 from scheduler.exports.files import write_file, write_folder
@@ -778,13 +778,16 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 def _sheet_table(sheet: Any, headings: Sequence[str], rows: Sequence[Sequence[Value]]) -> None:
     """Headings, then rows: text never read as a formula, numbers as numbers, None empty."""
     for column, heading in enumerate(headings, start=1):
-        cell = sheet.cell(row=1, column=column, value=safe_cell(heading))
+        cell = sheet.cell(row=1, column=column)
+        put_text(cell, heading)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     for number, record in enumerate(rows, start=2):
         for column, value in enumerate(record, start=1):
-            cell = sheet.cell(row=number, column=column, value=safe_cell(value))
+            cell = sheet.cell(row=number, column=column)
             if isinstance(value, str):
-                cell.data_type = "s"
+                put_text(cell, value)
+            else:
+                cell.value = value
     for column, heading in enumerate(headings, start=1):
         width = max(
             [

@@ -53,7 +53,7 @@ def print_explanation(
     if explanation.verdict == "unknown":
         console.print(
             _("Undecided: no timetable and no proof within {seconds}s; try a longer limit.").format(
-                seconds=f"{time_limit:g}"
+                seconds=number(time_limit, lang, 1)
             )
         )
         return explanation

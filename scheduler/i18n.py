@@ -96,7 +96,8 @@ def rupiah(amount: int, lang: str) -> str:
 def number(value: float, lang: str, digits: int = 2) -> str:
     """`value` with `digits` decimals and the language's separators: `1,234.50` / `1.234,50`."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    text: str = format_decimal(value, format=pattern, locale=lang)
+    locale = lang if lang in LANGUAGES else DEFAULT_LANGUAGE  # as the catalogues fall back
+    text: str = format_decimal(value, format=pattern, locale=locale)
     return text
 
 

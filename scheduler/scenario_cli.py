@@ -33,7 +33,7 @@ from scheduler.compare import (
     status_text,
     write_comparison,
 )
-from scheduler.i18n import texts
+from scheduler.i18n import number, texts
 from scheduler.scenario import (
     INSTANCE_OUT_SUFFIXES,
     apply_scenario,
@@ -186,7 +186,7 @@ def compare_command(
             total=total,
             label=outcome.label,
             status=status_text(outcome, language),
-            seconds=f"{outcome.runtime:.1f}",
+            seconds=number(outcome.runtime, language, 1),
         )
         progress_console.print(line, markup=False)
 

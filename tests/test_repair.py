@@ -264,9 +264,9 @@ def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> No
     opening = [[s for s in t["sessions"] if s["id"] == OPENING] for t in (before, repaired)]
     assert opening[0] and opening[0] == opening[1]  # the README's example: the pin holds
     was = {s["id"]: s for s in before["sessions"]}
-    changed = [s["id"] for s in repaired["sessions"] if was.get(s["id"]) != s]
-    assert changed
-    assert all(session in result.output for session in changed)  # whole ids, for --pin
+    altered = [s["id"] for s in repaired["sessions"] if was.get(s["id"]) != s]
+    assert altered
+    assert all(session in result.output for session in altered)  # whole ids, for --pin
     assert all(
         "nat-rina" not in json.dumps(s) or s["event"] != "tot-ntt" for s in repaired["sessions"]
     )
