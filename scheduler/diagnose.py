@@ -95,6 +95,7 @@ def diagnose(instance: Instance, lang: str = "en") -> list[Finding]:
         _method_combinations,
         _closed_rooms,
         _one_venue,
+        _pinned,
         _unavailable_trainers,
         _group_loads,
         _offering_loads,
@@ -742,6 +743,76 @@ def _rooms(d: _Diagnosis) -> None:
                     "or make room capacity soft in the policy."
                 ).format(attendees=attendees),
             )
+            item.blocked = True
+
+
+def _pinned(d: _Diagnosis) -> None:
+    """H5 with H6 and H7: a pin asks for more trainers than the topic has positions, for a
+    trainer who can fill none of them, or for a room that can host none of its sessions."""
+    _ = d.gettext
+    items = {f"{i.offering.event}/{i.offering.topic}/{i.offering.audience}": i for i in d.offerings}
+    for pin in d.instance.pins:
+        item = items.get(pin.offering)
+        if item is None or item.blocked:
+            continue
+        offering, topic = _quote(pin.offering), _quote(item.topic.id)
+        entities = [("pin", pin.offering), *_offering_entities(item)]
+        positions = sum(need.position.count for need in item.needs)
+        if len(pin.trainers) > positions:
+            d.add(
+                "H6",
+                [*entities, *(("trainer", t) for t in pin.trainers)],
+                _(
+                    "Sessions of {offering} are pinned to {count} trainers ({trainers}), but "
+                    "topic {topic} has {positions} facilitator position(s)."
+                ).format(
+                    offering=offering, count=len(pin.trainers), trainers=d.join(pin.trainers),
+                    topic=topic, positions=positions,
+                ),
+                _("Pin fewer trainers to {offering}, or give topic {topic} another position.")
+                .format(offering=offering, topic=topic),
+            )  # fmt: skip
+            item.blocked = True
+            continue
+        for trainer_id in pin.trainers:
+            if any(t.id == trainer_id for need in item.needs for t in need.eligible):
+                continue
+            d.add(
+                "H6",
+                [*entities, ("trainer", trainer_id)],
+                _(
+                    "Sessions of {offering} are pinned to trainer {trainer}, who can fill none "
+                    "of the positions of topic {topic} (the topic, the role, a method, the "
+                    "groups' language or travel)."
+                ).format(offering=offering, trainer=_quote(trainer_id), topic=topic),
+                _("Pin another trainer to {offering}, or qualify {trainer} for it.").format(
+                    offering=offering, trainer=_quote(trainer_id)
+                ),
+            )
+            item.blocked = True
+        if pin.room is None or item.blocked:
+            continue
+        room = next((r for _v, r in _event_rooms(d, item.event) if r.id == pin.room), None)
+        if room is not None and not any(_hosts(d, item, m, room) for m in item.methods):
+            small = d.instance.policy.room_capacity == "hard" and (
+                room.capacity < item.offering.attendees
+            )
+            why = (
+                _("it holds {capacity}, for {attendees} people").format(
+                    capacity=room.capacity, attendees=item.offering.attendees
+                )
+                if small
+                else _("it lacks what every method of topic {topic} needs").format(topic=topic)
+            )
+            d.add(
+                "H7",
+                [*entities, ("room", room.id)],
+                _(
+                    "Sessions of {offering} are pinned to room {room}, which cannot host them: "
+                    "{why}."
+                ).format(offering=offering, room=_quote(room.id), why=why),
+                _("Pin {offering} to another room, or unpin its room.").format(offering=offering),
+            )  # fmt: skip
             item.blocked = True
 
 

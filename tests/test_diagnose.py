@@ -228,3 +228,29 @@ def test_breakouts_failing_alike_are_told_once(name: str) -> None:
     told = [(f.rule, f.message, f.suggestion) for f in findings]
     assert findings
     assert len(told) == len(set(told))
+
+
+def _tiny_with_pin(pin: dict[str, object]) -> Instance:
+    data = load_instance(DATA / "tiny.yaml").model_dump(mode="json")
+    data["pins"] = [pin]
+    return Instance.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("pin", "rule", "start"),
+    [
+        ({"offering": "tot-bali/hiv-basics/all", "trainers": ["dewi", "ketut"]}, "H6",
+         "Sessions of 'tot-bali/hiv-basics/all' are pinned to 2 trainers ('dewi' and 'ketut'), "
+         "but topic 'hiv-basics' has 1 facilitator position(s)."),
+        ({"offering": "tot-bali/partnership/all", "room": "garden"}, "H7",
+         "Sessions of 'tot-bali/partnership/all' are pinned to room 'garden', which cannot host "
+         "them: it holds 15, for 18 people."),
+    ],
+)  # fmt: skip
+def test_a_pin_that_cannot_hold_is_named_with_its_reason(
+    pin: dict[str, object], rule: str, start: str
+) -> None:
+    findings = diagnose(_tiny_with_pin(pin))
+    assert [f.rule for f in findings] == [rule]
+    assert findings[0].message.startswith(start)
+    assert ("pin", pin["offering"]) in findings[0].entities
