@@ -29,6 +29,11 @@ class InputError(Exception):
     """Bad input: the message is one line, ready to show; the CLI exits with status 2."""
 
 
+class InputWarning(UserWarning):
+    """Input that reads, with something its author may not have meant: the CLI shows it as
+    one line on stderr (`warning: ...`) and goes on."""
+
+
 def describe_validation_error(
     source: str, error: ValidationError, raw: Any, top: str = "instance"
 ) -> InputError:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from models import EventPlan, Instance, ScheduledSession, Timetable, working_days
 from scheduler.cells import FORMULA_STARTS, safe_cell
-from scheduler.errors import InputError, describe_validation_error
+from scheduler.errors import InputError, InputWarning, describe_validation_error
 
 CSV_COLUMNS = (
     "session",
@@ -186,6 +187,14 @@ def _of_instance(path: Path, timetable: Timetable, instance: Instance) -> None:
     reports what is missing or unknown, session by session."""
     named = {plan.event for plan in timetable.events} | {s.event for s in timetable.sessions}
     if not named or named & {event.id for event in instance.events}:
+        if timetable.instance != instance.name:
+            warnings.warn(
+                InputWarning(
+                    f"{path}: a timetable of '{timetable.instance}', read as one of "
+                    f"'{instance.name}'"
+                ),
+                stacklevel=3,
+            )
         return
     events = ", ".join(f"'{event}'" for event in sorted(named))
     raise InputError(

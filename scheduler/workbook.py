@@ -82,7 +82,7 @@ from models.common import ROLES, SOFT_IDS, DateRange, Facility
 from models.entities import DayRule
 from models.instance import COLLECTIONS, LENIENT
 from scheduler.cells import FORMULA_STARTS, put_text
-from scheduler.errors import InputError
+from scheduler.errors import InputError, InputWarning
 from scheduler.i18n import LANGUAGES, resolve, rule_name, texts
 from scheduler.timetable_io import write_atomically
 
@@ -96,7 +96,7 @@ Path_ = tuple[str | int, ...]
 """A position in the instance's data, as in pydantic's error locations."""
 
 
-class WorkbookWarning(UserWarning):
+class WorkbookWarning(InputWarning):
     """A workbook that reads, with something its planner may not have meant: sheets not read."""
 
 

@@ -14,9 +14,10 @@ import typer
 from rich.console import Console
 
 from scheduler.cli import ForceOption, LangOption, _fail, _guard, _language, app, refuse_to_replace
+from scheduler.errors import InputWarning
 from scheduler.i18n import LANGUAGES, resolve, texts
 from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
-from scheduler.workbook import WorkbookWarning, write_template
+from scheduler.workbook import write_template
 
 __all__ = ["app", "show_warning"]
 
@@ -31,8 +32,9 @@ def show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    """Show a `WorkbookWarning` as one line on stderr; other warnings as Python does."""
-    if issubclass(category, WorkbookWarning):
+    """Show an `InputWarning` (of a workbook, a timetable) as one line on stderr; other
+    warnings as Python does."""
+    if issubclass(category, InputWarning):
         Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"warning: {message}", markup=False
         )

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from scheduler.cli import app
+from scheduler.workbook_cli import show_warning
 from tests.conftest import DATA
 
 BAD = DATA / "bad"
@@ -209,3 +211,21 @@ def test_bad_timetable(
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().splitlines() == [f"{timetable}: {expected}"]
     assert not out.exists() and not (tmp_path / "r.json").exists()
+
+
+def test_timetable_of_a_namesake_programme_is_read_with_a_warning(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timetable of another programme sharing an event id: read, with one warning line."""
+    timetable = tmp_path / "t.json"
+    args = ["solve", str(DATA / "tiny.yaml"), "-t", "5", "-q", "--out", str(timetable)]
+    assert runner.invoke(app, args).exit_code == 0
+    data = json.loads(timetable.read_text(encoding="utf-8"))
+    data["instance"] = "Example TOT"
+    timetable.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(warnings, "showwarning", show_warning)
+    result = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(timetable)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == (
+        f"warning: {timetable}: a timetable of 'Example TOT', read as one of 'Tiny TOT'"
+    )
