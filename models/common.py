@@ -21,9 +21,12 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+"""What an id may be: letters, digits, `-`, `_` and `.`, starting with a letter or digit."""
+
 Id = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+    StringConstraints(min_length=1, max_length=80, pattern=ID_PATTERN),
 ]
 """An identifier: letters, digits, '-', '_' and '.', starting with a letter or digit."""
 

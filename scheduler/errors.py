@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from models import InstanceError
+from models.common import ID_PATTERN
 
 _KINDS = {
     "provinces": "province",
@@ -41,7 +44,9 @@ def describe_validation_error(
 
     `top` names the whole document, for a field outside any entity (`instance`, `timetable`).
     """
-    first = error.errors(include_url=False)[0]
+    details = error.errors(include_url=False)
+    # A misspelt field is both unknown and, under its right name, missing: name the typo.
+    first = next((d for d in details if d["type"] == "extra_forbidden"), details[0])
     context = first.get("ctx") or {}
     cause = context.get("error")
     if isinstance(cause, InstanceError):
@@ -49,6 +54,15 @@ def describe_validation_error(
     location = tuple(first["loc"])
     entity, field = _locate(location, raw, top)
     problem = pydantic_problem(first)
+    if first["type"] == "extra_forbidden":
+        missing = [
+            str(d["loc"][-1])
+            for d in details
+            if d["type"] == "missing" and tuple(d["loc"][:-1]) == location[:-1]
+        ]
+        close = difflib.get_close_matches(str(location[-1]), missing, n=1)
+        if close:
+            problem += f" (did you mean '{close[0]}'?)"
     where = f"{entity}, field '{field}'" if field else entity
     return InputError(f"{source}: {where}: {problem}")
 
@@ -121,6 +135,14 @@ def pydantic_problem(detail: Mapping[str, Any]) -> str:
     if message.startswith("Assertion failed, "):
         return message.removeprefix("Assertion failed, ")
     value = detail.get("input")
+    if kind == "string_pattern_mismatch" and (detail.get("ctx") or {}).get("pattern") == ID_PATTERN:
+        return (
+            f"{value!r}: an id is letters, digits, '-', '_' and '.' (no spaces or accents), "
+            "starting with a letter or a digit"
+        )
+    well_formed = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    if kind.startswith(("date_", "datetime_")) and not well_formed:
+        message += " (dates are written YYYY-MM-DD)"
     if isinstance(value, str | int | float | bool) or value is None:
         return f"{value!r}: {message[0].lower()}{message[1:]}"
     return f"{message[0].lower()}{message[1:]}"

@@ -31,6 +31,22 @@ def _date_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 
+def _unique_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping whose keys are all different: YAML would let the last `days:` of two win."""
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_DatesAsText.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
+
+
 def read_structured(path: Path) -> Any:
     """Parse a YAML or JSON file, turning every failure into a one-line `InputError`."""
     text = read_text(path)

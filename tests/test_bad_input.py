@@ -20,14 +20,17 @@ from tests.conftest import DATA
 BAD = DATA / "bad"
 
 CASES = [
+    ("accented_id.yaml", "trainer 'déwi', field 'id': 'déwi': an id is letters, digits, '-', '_' and '.' (no spaces or accents)"),
     ("bad_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-30': input should be a valid date"),
     ("bad_json.json", "line 1: invalid JSON"),
     ("curriculum_group_not_in_event.yaml", "event 'tot-bali', field 'curriculum': curriculum topic 'partnership': group 'staff' does not attend this event"),
+    ("duplicate_key.yaml", "line 45: invalid YAML (key 'daily_fee' appears twice in one mapping)"),
     ("duplicate_trainer.yaml", "trainer 'dewi', field 'id': the id is used 2 times"),
     ("duplicate_travel_link.yaml", "travel link 'bali-bali', field 'between': a link needs two different provinces"),
     ("fee_too_large.yaml", "trainer 'dewi', field 'daily_fee': 5000000000000: input should be less than or equal to 1000000000000"),
     ("fee_not_a_number.yaml", "trainer 'ketut', field 'daily_fee': 'abc': input should be a valid integer"),
     ("missing_capacity.yaml", "room 'pendopo', field 'capacity': is required"),
+    ("misspelt_field.yaml", "event 'tot-bali', field 'windw': is not a known field (did you mean 'window'?)"),
     ("negative_fee.yaml", "trainer 'dewi', field 'daily_fee': -5: input should be greater than or equal to 0"),
     ("negative_weight.yaml", "policy, field 'weights.S3': -1: input should be greater than or equal to 0"),
     ("no_qualified_trainer.yaml", "topic 'planning', field 'facilitators': position 'lead' needs 1 provincial trainer(s)"),
