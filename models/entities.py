@@ -40,6 +40,12 @@ class Province(Frozen):
     )
     rest_days: tuple[Weekday, ...] = ("sunday",)
 
+    @field_validator("holiday_country")
+    @classmethod
+    def _upper(cls, code: str | None) -> str | None:
+        """A country code as the holiday calendar writes it: `id` is `ID`."""
+        return code.upper() if code is not None else None
+
 
 class Room(Frozen):
     """A room of a venue."""

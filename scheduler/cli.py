@@ -319,11 +319,18 @@ def write_output(
         _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
 
 
+def checked_lang(lang: str | None) -> str | None:
+    """`--lang` in lower case (`ID` is `id`); one the tool does not speak exits 2."""
+    if lang is None:
+        return None
+    if lang.lower() not in LANGUAGES:
+        _fail(f"--lang: '{lang}' is not one of {', '.join(LANGUAGES)}")
+    return lang.lower()
+
+
 def _language(lang: str | None, instance: Instance) -> str:
     """The output language: --lang, else the instance's, else English; bad --lang exits 2."""
-    if lang is not None and lang not in LANGUAGES:
-        _fail(f"--lang: '{lang}' is not one of {', '.join(LANGUAGES)}")
-    return resolve(lang, instance.language)
+    return resolve(checked_lang(lang), instance.language)
 
 
 def _summary(result: Result, lang: str) -> str:

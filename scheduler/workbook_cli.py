@@ -13,9 +13,18 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from scheduler.cli import ForceOption, LangOption, _fail, _guard, _language, app, refuse_to_replace
+from scheduler.cli import (
+    ForceOption,
+    LangOption,
+    _fail,
+    _guard,
+    _language,
+    app,
+    checked_lang,
+    refuse_to_replace,
+)
 from scheduler.errors import InputWarning
-from scheduler.i18n import LANGUAGES, resolve, texts
+from scheduler.i18n import resolve, texts
 from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
 from scheduler.workbook import write_template
 
@@ -59,9 +68,7 @@ def template_command(
     force: ForceOption = False,
 ) -> None:
     """Write an Excel workbook to fill in: headers, instructions and example rows."""
-    if lang is not None and lang not in LANGUAGES:
-        _fail(f"--lang: '{lang}' is not one of {', '.join(LANGUAGES)}")
-    language = resolve(lang, None)
+    language = resolve(checked_lang(lang), None)
     _ = texts(language, "workbook").gettext
     if path.suffix.lower() != ".xlsx":
         _fail(f"{path}: a template is an Excel workbook; name it .xlsx")

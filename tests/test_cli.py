@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from models import Instance
 from scheduler.checker import check
 from scheduler.cli import _ProgressPrinter, app
-from scheduler.loader import load_instance
+from scheduler.loader import instance_from_data, load_instance, read_structured
 from scheduler.solve import Progress
 from scheduler.timetable_io import read_timetable
 from tests.conftest import DATA, INSTANCES
@@ -190,3 +190,15 @@ def test_timetables_as_spreadsheets_save_them(runner: CliRunner, tmp_path: Path)
         result = runner.invoke(app, ["check", str(instance), str(path)])
         assert result.exit_code == 0, result.output
         assert result.stdout == expected.stdout
+
+
+def test_codes_in_either_case(runner: CliRunner, tmp_path: Path) -> None:
+    """`holiday_country: id` is Indonesia, and `--lang ID` is Indonesian."""
+    data = read_structured(DATA / "tiny.yaml")
+    for province in data["provinces"]:
+        province["holiday_country"] = "id"
+    instance = instance_from_data(data, "lower.yaml")
+    assert {p.holiday_country for p in instance.provinces} == {"ID"}
+    result = runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), "-t", "5", "--lang", "ID"])
+    assert result.exit_code == 0, result.output
+    assert "Penalti per aturan lunak" in result.output
