@@ -84,6 +84,7 @@ class Instance(Frozen):
         _check_references(self)
         _check_curricula(self)
         _check_pins(self)
+        _check_preferred_slots(self)
         _check_objective_range(self)
         if not (info.context or {}).get(LENIENT_KEY, False):
             _check_staffing(self)
@@ -237,6 +238,18 @@ def _check_objective_range(instance: Instance) -> None:
             f"{EXACT_OBJECTIVE:.1e} the solver counts exactly; lower the weights or raise "
             "cost_unit",
         )  # fmt: skip
+
+
+def _check_preferred_slots(instance: Instance) -> None:
+    """A trainer's avoided slots exist in some event: `9` in four-slot days is a typo."""
+    most = max((len(event.slots) for event in instance.events), default=0)
+    for trainer in instance.trainers:
+        for slot in trainer.preferences.avoid_slots:
+            if slot > most:
+                raise InstanceError(
+                    "trainer", trainer.id, "preferences.avoid_slots",
+                    f"slot {slot} is beyond the {most} slots a day of every event",
+                )  # fmt: skip
 
 
 def _check_references(instance: Instance) -> None:

@@ -107,7 +107,7 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
                     st.sampled_from([[], [{"start": FIRST.isoformat(), "end": FIRST.isoformat()}]])
                 ),
                 "preferences": {
-                    "avoid_slots": draw(st.lists(st.integers(1, 3), max_size=1)),
+                    "avoid_slots": draw(st.lists(st.integers(1, 2), max_size=1)),
                     "avoid_weekdays": draw(
                         st.lists(st.sampled_from(["monday", "tuesday"]), max_size=1)
                     ),

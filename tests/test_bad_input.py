@@ -21,6 +21,7 @@ BAD = DATA / "bad"
 
 CASES = [
     ("accented_id.yaml", "trainer 'déwi', field 'id': 'déwi': an id is letters, digits, '-', '_' and '.' (no spaces or accents)"),
+    ("avoided_slot_out_of_range.yaml", "trainer 'dewi', field 'preferences.avoid_slots': slot 9 is beyond the 4 slots a day of every event"),
     ("bad_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-30': input should be a valid date"),
     ("bad_json.json", "line 1: invalid JSON"),
     ("curriculum_group_not_in_event.yaml", "event 'tot-bali', field 'curriculum': curriculum topic 'partnership': group 'staff' does not attend this event"),
