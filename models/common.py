@@ -50,6 +50,17 @@ Headcount = Annotated[int, Field(gt=0, le=100_000)]
 Weight = Annotated[int, Field(ge=0, le=1_000_000)]
 """A weight of a soft rule; priority levels (`policy.levels`) express "far more important"."""
 
+TimeZone = Literal["WIB", "WITA", "WIT"]
+"""Indonesia's time zones: western (UTC+7), central (UTC+8: Bali, Sulawesi, Nusa Tenggara)
+and eastern (UTC+9)."""
+TIME_ZONES: dict[str, tuple[str, int]] = {
+    "WIB": ("Asia/Jakarta", 7),
+    "WITA": ("Asia/Makassar", 8),
+    "WIT": ("Asia/Jayapura", 9),
+}
+"""Each time zone's IANA name and its offset from UTC in hours (no daylight saving)."""
+DEFAULT_TIME_ZONE: TimeZone = "WITA"
+
 Facility = Literal[
     "projector",
     "flipchart",

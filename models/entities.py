@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from models.common import (
+    DEFAULT_TIME_ZONE,
     ROLES,
     ClockTime,
     DateRange,
@@ -19,6 +20,7 @@ from models.common import (
     Role,
     Rupiah,
     SoftId,
+    TimeZone,
     Weekday,
     Weight,
 )
@@ -39,6 +41,11 @@ class Province(Frozen):
         default=(), description="Regional days off and other dates nobody can train on."
     )
     rest_days: tuple[Weekday, ...] = ("sunday",)
+    time_zone: TimeZone = Field(
+        default=DEFAULT_TIME_ZONE,
+        description="Local time of its events (calendars, web page): WIB (UTC+7), WITA "
+        "(UTC+8: Bali, Sulawesi, Nusa Tenggara) or WIT (UTC+9).",
+    )
 
     @field_validator("holiday_country")
     @classmethod

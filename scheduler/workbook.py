@@ -6,7 +6,7 @@ language of the instruction sheet:
 | sheet | one row per | columns |
 |---|---|---|
 | Instance | the programme (one row) | name, description, language |
-| Provinces | province | id, name, city, holiday_country, holiday_subdivision, rest_days |
+| Provinces | province | id, name, city, holiday_country, holiday_subdivision, rest_days, time_zone
 | BlackoutDates | day off of a province | province, date |
 | Travel | travel link | province_a, province_b, days, fare |
 | Venues | venue | id, name, province, city, daily_cost |
@@ -368,6 +368,7 @@ PROVINCES = _Sheet(
         _col("holiday_country", "text", none=None),
         _col("holiday_subdivision", "text", None),
         _col("rest_days", "texts", none=[]),
+        _col("time_zone", "text"),
     ),
 )
 BLACKOUT_DATES = _Sheet(
@@ -1710,7 +1711,8 @@ def _instructions(worksheet: Worksheet, lang: str, file_name: str, example: bool
     sheets = {
         INSTANCE.name: _("The programme: name, description, language of reports (en or id)."),
         PROVINCES.name: _("Provinces: city, public-holiday country (empty: ID; none: no "
-                          "holidays), weekly rest days (empty: sunday; none: no rest days)."),
+                          "holidays), weekly rest days (empty: sunday; none: no rest days), "
+                          "time zone (empty: WITA; or WIB, WIT)."),
         BLACKOUT_DATES.name: _("More days off of a province, such as regional holidays."),
         TRAVEL.name: _("Travel between two provinces: days on the road and the return fare."),
         VENUES.name: _("Venues: province, city and cost per day."),
@@ -1779,7 +1781,13 @@ _EXAMPLE: dict[str, Any] = {
             "blackout_dates": ["1999-03-17"],
             "rest_days": ["sunday"],
         },
-        {"id": "jakarta", "name": "DKI Jakarta", "city": "Jakarta", "rest_days": ["sunday"]},
+        {
+            "id": "jakarta",
+            "name": "DKI Jakarta",
+            "city": "Jakarta",
+            "rest_days": ["sunday"],
+            "time_zone": "WIB",
+        },
     ],
     "travel": [{"between": ["jakarta", "bali"], "days": 1, "fare": 750000}],
     "venues": [

@@ -840,3 +840,26 @@ def test_export_command_says_which_calendars_it_left_out_and_removed(
     assert result.exit_code == 0, result.output
     assert no_calendar in result.stdout and removed in result.stdout
     assert sorted(p.name for p in folder.iterdir()) == ["dewi.ics"]
+
+
+def test_times_are_in_the_time_zone_of_the_events_province(
+    tiny: tuple[Instance, Timetable, CheckReport],
+) -> None:
+    """An event in a WIB province (Java, Sumatra): its calendar entries are Asia/Jakarta times
+    and the web page says WIB, not the WITA of Bali, Sulawesi and Nusa Tenggara."""
+    instance, timetable, report = tiny
+    data = instance.model_dump(mode="json")
+    data["provinces"][0]["time_zone"] = "WIB"
+    west = Instance.model_validate(data)
+    view = build_view(west, timetable, report, "en")
+    assert view.time_note == "Times are local time where each event takes place: WIB (UTC+7)."
+    assert "WIB (UTC+7)" in html_page(view)
+    calendar = icalendar.Calendar.from_ical(ics_module.calendar_bytes(view, None))
+    zones = [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
+    assert zones == ["Asia/Jakarta"]
+    starts = [event.decoded("DTSTART") for event in calendar.walk("VEVENT")]
+    assert starts and all(start.utcoffset() == dt.timedelta(hours=7) for start in starts)
+    first = min(timetable.sessions, key=lambda s: (s.date, s.slot))
+    assert dt.datetime.combine(first.date, dt.time(8, 30)) in [
+        s.replace(tzinfo=None) for s in starts
+    ]

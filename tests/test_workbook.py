@@ -306,7 +306,7 @@ def _bali_rows(bali: Instance) -> dict[str, list[dict[str, Any]]]:
         "Instance": [{"name": bali.name, "description": bali.description}],
         "Provinces": [
             {"id": p.id, "name": p.name, "city": p.city, "holiday_country": p.holiday_country,
-             "rest_days": joined(p.rest_days)}
+             "rest_days": joined(p.rest_days), "time_zone": p.time_zone}
             for p in bali.provinces
         ],
         "BlackoutDates": [
@@ -684,13 +684,13 @@ def test_convert_writes_none_where_the_instance_has_none(runner: CliRunner, tmp_
         assert result.exit_code == 0, result.output
     assert load_instance(book) == load_instance(back) == instance
     provinces = list(openpyxl.load_workbook(book)["Provinces"].iter_rows(values_only=True))
-    assert provinces[1] == ("bali", "Bali", "Denpasar", "none", None, "none")
+    assert provinces[1] == ("bali", "Bali", "Denpasar", "none", None, "none", "WITA")
     trainers = openpyxl.load_workbook(book)["Trainers"]
     assert [trainers["E2"].value, trainers["E3"].value] == ["none", "id"]
     defaults = load_instance(DATA / "tiny.yaml")
     write_workbook(book, defaults)
     provinces = list(openpyxl.load_workbook(book)["Provinces"].iter_rows(values_only=True))
-    assert provinces[1] == ("bali", "Bali", "Denpasar", "ID", None, "sunday")
+    assert provinces[1] == ("bali", "Bali", "Denpasar", "ID", None, "sunday", "WITA")
 
 
 # Sheets the tool does not read.

@@ -1,7 +1,8 @@
 """The timetable as iCalendar files: one calendar for a trainer (or for every session), or a
 folder with one `<trainer-id>.ics` per trainer who has sessions.
 
-Times are local clock times in Asia/Makassar (WITA), with the VTIMEZONE that defines it, so a
+Times are local clock times of each event's province (WITA, Asia/Makassar, for Bali, Sulawesi
+and Nusa Tenggara; WIB or WIT elsewhere), with the VTIMEZONE that defines each zone used, so a
 calendar program shows them at the right hour wherever it runs. A session keeps its UID from
 one export to the next, so that importing a revised timetable moves the event it already has.
 """
@@ -18,11 +19,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
+from models.common import DEFAULT_TIME_ZONE, TIME_ZONES
 from scheduler.exports.files import write_file, write_folder
 from scheduler.exports.views import (
-    TIMEZONE,
-    TIMEZONE_NAME,
-    TIMEZONE_OFFSET,
     ExportView,
     Labels,
     SessionView,
@@ -140,8 +139,11 @@ def calendar_bytes(view: ExportView, trainer: str | None) -> bytes:
         sessions = [entry.session for entry in agenda.entries] if agenda is not None else []
         name = view.trainer_names.get(trainer, trainer) + _of_programme(view.title)
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", TIMEZONE)
-    calendar.add_component(_timezone())
+    zones = sorted({session.zone for session in sessions} or {DEFAULT_TIME_ZONE})
+    if len(zones) == 1:
+        calendar.add("x-wr-timezone", TIME_ZONES[zones[0]][0])
+    for zone in zones:
+        calendar.add_component(_timezone(zone))
     stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
     domain = hashlib.sha256(view.title.encode("utf-8")).hexdigest()[:12]
     for session in sessions:
@@ -150,16 +152,17 @@ def calendar_bytes(view: ExportView, trainer: str | None) -> bytes:
     return data
 
 
-def _timezone() -> Timezone:
-    """Asia/Makassar: UTC+8 all year (WITA), no daylight saving."""
+def _timezone(name: str) -> Timezone:
+    """An Indonesian time zone (`WITA`: Asia/Makassar, UTC+8 all year, no daylight saving)."""
+    tzid, hours = TIME_ZONES[name]
     zone = Timezone()
-    zone.add("tzid", TIMEZONE)
-    zone.add("x-lic-location", TIMEZONE)
+    zone.add("tzid", tzid)
+    zone.add("x-lic-location", tzid)
     standard = TimezoneStandard()
     standard.add("dtstart", dt.datetime(1970, 1, 1))
-    standard.add("tzoffsetfrom", TIMEZONE_OFFSET)
-    standard.add("tzoffsetto", TIMEZONE_OFFSET)
-    standard.add("tzname", TIMEZONE_NAME)
+    standard.add("tzoffsetfrom", dt.timedelta(hours=hours))
+    standard.add("tzoffsetto", dt.timedelta(hours=hours))
+    standard.add("tzname", name)
     zone.add_component(standard)
     return zone
 
@@ -169,7 +172,7 @@ def _event(session: SessionView, labels: Labels, stamp: dt.datetime, domain: str
     event.add("uid", f"{session.id}@{domain}.tot-scheduler")
     event.add("dtstamp", stamp)
     if session.start is not None and session.end is not None:
-        zone = ZoneInfo(TIMEZONE)
+        zone = ZoneInfo(TIME_ZONES[session.zone][0])
         event.add("dtstart", dt.datetime.combine(session.date, session.start, tzinfo=zone))
         event.add("dtend", dt.datetime.combine(session.date, session.end, tzinfo=zone))
     else:

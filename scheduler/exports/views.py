@@ -14,13 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from models import SOFT_IDS, Event, EventPlan, Instance, ScheduledSession, Timetable
+from models.common import DEFAULT_TIME_ZONE, TIME_ZONES
 from scheduler.checker import CheckReport
 from scheduler.i18n import long_date, role_name, rule_name, rupiah, texts, weekday
-
-TIMEZONE = "Asia/Makassar"
-"""Central Indonesian Time (WITA, UTC+8, no daylight saving): Bali, Sulsel and NTT."""
-TIMEZONE_NAME = "WITA"
-TIMEZONE_OFFSET = dt.timedelta(hours=8)
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ def labels(lang: str) -> Labels:
         cost=_("Cost"),
         violations=_("Hard rules broken"),
         no_sessions=_("No sessions."),
-        timezone=_("Times are local time in Bali, Sulawesi and Nusa Tenggara (WITA, UTC+8)."),
+        timezone=_("Times are local time where each event takes place: {zones}."),
         filled_by=_("{name} (position '{position}')"),
     )
 
@@ -129,6 +125,8 @@ class SessionView:
     audience: str
     """Who attends: the names of its groups, or `all groups`."""
     date: dt.date
+    zone: str
+    """The time zone of its times (`WITA`): that of the event's province."""
     date_label: str
     weekday: str
     day: int
@@ -297,6 +295,16 @@ class ExportView:
     trainer_names: dict[str, str]
     """The name of every trainer of the instance, by id, with or without sessions."""
 
+    @property
+    def time_note(self) -> str:
+        """Which local time the times are in: `WITA (UTC+8)`, for each zone with sessions."""
+        zones = sorted(
+            {s.zone for s in self.sessions} or {DEFAULT_TIME_ZONE},
+            key=lambda zone: TIME_ZONES[zone][1],
+        )
+        named = ", ".join(f"{zone} (UTC+{TIME_ZONES[zone][1]})" for zone in zones)
+        return self.labels.timezone.format(zones=named)
+
     def trainer(self, trainer_id: str) -> TrainerAgenda | None:
         """The agenda of `trainer_id`, or None when they facilitate nothing."""
         return next((agenda for agenda in self.trainers if agenda.id == trainer_id), None)
@@ -334,6 +342,9 @@ class _Names:
     def __init__(self, instance: Instance) -> None:
         self.events = {event.id: event for event in instance.events}
         self.venues = {venue.id: venue for venue in instance.venues}
+        self.zones = {
+            event.id: instance.province(event.province).time_zone for event in instance.events
+        }
         self.tables = {
             "event": {e.id: e.name for e in instance.events},
             "topic": {t.id: t.title for t in instance.topics},
@@ -368,6 +379,7 @@ def _session_view(names: _Names, session: ScheduledSession, lang: str) -> Sessio
         group_ids=session.groups,
         audience=audience,
         date=session.date,
+        zone=names.zones.get(session.event, DEFAULT_TIME_ZONE),
         date_label=long_date(session.date, lang),
         weekday=weekday(session.date, lang),
         day=session.day,
