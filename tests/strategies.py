@@ -31,7 +31,15 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
         }
     ]
     if two_provinces:
-        provinces.append({"id": "p1", "name": "P1", "city": "C1", "rest_days": []})
+        provinces.append(
+            {
+                "id": "p1",
+                "name": "P1",
+                "city": "C1",
+                "rest_days": [],
+                "time_zone": draw(st.sampled_from(["WIB", "WITA", "WIT"])),
+            }
+        )
     num_topics = draw(st.integers(2, 4))
     topics = []
     for t in range(num_topics):
