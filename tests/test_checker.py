@@ -912,7 +912,7 @@ SOFT: list[Case] = [
     ),
     Case(
         "S8 avoided slot unused",
-        tweaks=(put("trainers.ketut.preferences", {"avoid_slots": [5]}),),
+        tweaks=(put("trainers.dewi.preferences", {"avoid_slots": [2]}),),  # dewi: slots 1, 4
         soft={"S8": 1},
     ),
     Case(
