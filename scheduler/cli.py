@@ -291,6 +291,8 @@ def check_output_path(out: Path | None, itc: bool = False, inputs: Sequence[Path
         _fail(f"{out}: cannot write '{out.suffix}' files (expected one of {expected}){hint}")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         _fail(f"{out}: folder '{out.parent}' does not exist")
+    if out.is_dir() and not is_folder(out):
+        _fail(f"{out}: cannot be written (Is a directory)")
 
 
 def say_written(console: Console, out: Path, language: str) -> None:

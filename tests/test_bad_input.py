@@ -143,6 +143,19 @@ def test_output_over_an_input_is_refused(runner: CliRunner, tmp_path: Path) -> N
     assert instance.read_text() == before
 
 
+def test_an_existing_folder_named_as_a_file_is_not_written_into(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """`--out t.xlsx` where t.xlsx is a folder: one line, exit 2, not calendars in it."""
+    out = tmp_path / "t.xlsx"
+    out.mkdir()
+    args = ["solve", str(DATA / "tiny.yaml"), "-t", "5", "-q", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"{out}: cannot be written (Is a directory)"
+    assert list(out.iterdir()) == []
+
+
 def test_bad_timetable_csv(runner: CliRunner, tmp_path: Path) -> None:
     table = tmp_path / "t.csv"
     table.write_text(

@@ -22,9 +22,15 @@ from scheduler.i18n import texts
 EXPORT_SUFFIXES = (".xlsx", ".ics", ".html")
 
 
+FILE_SUFFIXES = (".json", ".csv", ".sol", *EXPORT_SUFFIXES)
+"""Suffixes that name a file to write: a folder named so (`t.xlsx/`) is not taken for one of
+calendars, and writing the file there then fails in one line."""
+
+
 def is_folder(path: Path) -> bool:
-    """Whether `path` names a folder of calendars: an existing folder, or a name without suffix."""
-    return path.is_dir() or not path.suffix
+    """Whether `path` names a folder of calendars: a name without suffix, or an existing folder
+    whose name is not that of a file the tool writes."""
+    return not path.suffix or (path.is_dir() and path.suffix.lower() not in FILE_SUFFIXES)
 
 
 def write_export(
