@@ -49,7 +49,22 @@ def run_isolated(task: Callable[..., Row], *args: Any) -> Row:
     process.start()
     row: Row = queue.get()
     process.join()
+    status = row.get("status")
+    if isinstance(status, str) and status.startswith("ERROR"):
+        _FAILED.append(status)
+        print(f"benchmark task {getattr(task, '__name__', task)}: {status}", file=sys.stderr)
     return row
+
+
+_FAILED: list[str] = []
+"""The errors of the tasks run so far (`run_isolated`)."""
+
+
+def finish() -> None:
+    """Exit with a non-zero status when a task failed: a table with a row missing is never
+    taken for a result."""
+    if _FAILED:
+        raise SystemExit(f"{len(_FAILED)} benchmark task(s) failed; see the lines above")
 
 
 def format_value(value: Any) -> str:

@@ -15,7 +15,7 @@ import argparse
 import time
 from pathlib import Path
 
-from benchmarks.common import Row, print_table, run_isolated, write_csv
+from benchmarks.common import Row, finish, print_table, run_isolated, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "instances" / "tot-1999.yaml"
@@ -74,3 +74,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

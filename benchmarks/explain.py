@@ -17,7 +17,7 @@ import argparse
 import time
 from pathlib import Path
 
-from benchmarks.common import Row, print_table, run_isolated, write_csv
+from benchmarks.common import Row, finish, print_table, run_isolated, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 INFEASIBLE = ROOT / "tests" / "data" / "infeasible"
@@ -117,3 +117,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

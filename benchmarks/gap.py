@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import Row, instance_parser, print_table, run_isolated, write_csv
+from benchmarks.common import Row, finish, instance_parser, print_table, run_isolated, write_csv
 
 PROVINCES = ["bali.yaml", "sulsel.yaml", "ntt.yaml"]
 OBJECTIVES = ["all", "S5", "not S5"]
@@ -138,3 +138,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.common import Row, instance_parser, print_table, run_isolated, write_csv
+from benchmarks.common import Row, finish, instance_parser, print_table, run_isolated, write_csv
 
 INSTANCES = ["bali.yaml", "sulsel.yaml", "ntt.yaml", "tot-1999.yaml"]
 COLUMNS = [
@@ -62,3 +62,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -16,7 +16,7 @@ import csv
 import time
 from pathlib import Path
 
-from benchmarks.common import Row, markdown_table, print_table, run_isolated, write_csv
+from benchmarks.common import Row, finish, markdown_table, print_table, run_isolated, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT / "benchmarks" / "data" / "itc2007"
@@ -131,3 +131,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    finish()

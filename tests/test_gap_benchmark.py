@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks import common
 from benchmarks.gap import day_count_bound, solve_part
 from scheduler.checker import check
 from scheduler.loader import load_instance
@@ -37,3 +38,19 @@ def test_cost_alone_is_solved_with_every_other_weight_zero() -> None:
 def test_the_day_count_bound_is_for_one_event() -> None:
     with pytest.raises(ValueError, match="one event"):
         day_count_bound(str(INSTANCES / "tot-1999.yaml"), 10)
+
+
+def _failing_task() -> dict[str, object]:
+    raise RuntimeError("no timetable to repair")
+
+
+def test_a_failed_benchmark_task_fails_the_script(capsys: pytest.CaptureFixture[str]) -> None:
+    """A task that raises leaves an ERROR row, says so on stderr, and `finish` exits non-zero."""
+    common._FAILED.clear()
+    row = common.run_isolated(_failing_task)
+    assert row["status"] == "ERROR: no timetable to repair"
+    assert "_failing_task: ERROR: no timetable to repair" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="1 benchmark task"):
+        common.finish()
+    common._FAILED.clear()
+    common.finish()  # nothing failed: no exit
