@@ -113,6 +113,8 @@ class Outcome:
     kpis: Kpis | None
     violations: int = 0
     """Hard violations the checker found (0 for every timetable the solver returns)."""
+    fewest_proven: bool | None = None
+    """For a re-plan (`--stable`), whether its changes were proven the fewest; else None."""
 
     @property
     def found(self) -> bool:
@@ -185,15 +187,17 @@ def key_figures(instance: Instance, timetable: Timetable, report: CheckReport) -
 
 def solve_run(run: Run, settings: Settings) -> Outcome:
     """Solve and check one run (in whatever process or Dask worker it is sent to)."""
+    fewest_proven: bool | None = None
     if run.published is not None:
-        result = repair(
+        repaired = repair(
             run.instance,
             run.published,
             time_limit=settings.time_limit,
             workers=settings.workers,
             seed=settings.seed,
             deterministic=settings.deterministic,
-        ).result
+        )
+        result, fewest_proven = repaired.result, repaired.fewest_proven
     else:
         result = solve(
             run.instance,
@@ -218,6 +222,7 @@ def solve_run(run: Run, settings: Settings) -> Outcome:
         runtime=result.runtime,
         kpis=figures,
         violations=len(report.violations),
+        fewest_proven=fewest_proven,
     )
 
 
@@ -409,18 +414,21 @@ def compare(
     with the fewest changes (`scheduler.repair`), so that the differences are the ones the
     scenario forces rather than those of another search.
     """
+    replanned = False
     if stable and len(runs) > 1:
         first = solve_all(
             runs[:1], settings, 1, executor, scheduler, _shifted(progress, 0, len(runs))
         )
         published = first[0].timetable
+        # Without a base timetable there is nothing to re-plan: the scenarios are solved fresh.
+        replanned = published is not None
         rest = [replace(run, published=published) for run in runs[1:]]
         outcomes = first + solve_all(
             rest, settings, parallel, executor, scheduler, _shifted(progress, 1, len(runs))
         )
     else:
         outcomes = solve_all(runs, settings, parallel, executor, scheduler, progress)
-    comparison = Comparison(outcomes, stable=stable and len(runs) > 1)
+    comparison = Comparison(outcomes, stable=replanned)
     base = comparison.base.timetable
     for outcome in outcomes[1:]:
         if base is not None and outcome.timetable is not None:
@@ -458,6 +466,8 @@ def status_text(outcome: Outcome, lang: str) -> str:
     _ = texts(lang, "compare").gettext
     if outcome.timetable is not None and outcome.violations:
         return _("broken ({count} violation(s))").format(count=outcome.violations)
+    if outcome.timetable is not None and outcome.fewest_proven is False:
+        return _("feasible, fewest changes not proven")
     return {
         "OPTIMAL": _("optimal"),
         "FEASIBLE": _("feasible"),
@@ -484,7 +494,9 @@ def kpi_rows(comparison: Comparison, lang: str = "en") -> list[Row]:
 
     rows = [Row(_("status"), [status_text(outcome, lang) for outcome in outcomes])]
     totals = numbers(lambda k: k.total)
-    rows.append(Row(_("weighted penalty (objective)"), shown(totals, lambda v: f"{v:.0f}"), totals))
+    # No chart: scenarios that change the weights (cost-twice) weigh the same timetable
+    # differently, so the bars would compare scales rather than timetables.
+    rows.append(Row(_("weighted penalty (objective)"), shown(totals, lambda v: f"{v:.0f}")))
     costs = numbers(lambda k: k.cost_idr)
     rows.append(Row(_("total cost"), shown(costs, lambda v: rupiah(int(v), lang)), costs))
     for soft_id in _shown_rules(comparison):
@@ -611,6 +623,15 @@ def render_comparison(
         # The scenarios re-planned the base's timetable, as `tot repair` does: say what their
         # status and gap mean, in the words `tot repair` uses.
         console.print(status_caveat(lang), markup=False, highlight=False)
+        if any(outcome.fewest_proven is False for outcome in comparison.outcomes):
+            console.print(
+                _(
+                    "A re-plan whose fewest changes were not proven in the time given may "
+                    "show changes that a longer --time-limit avoids."
+                ),
+                markup=False,
+                highlight=False,
+            )
     for outcome in comparison.outcomes[1:]:
         console.print()
         heading = _("Differences from the base: {label} ({title})").format(

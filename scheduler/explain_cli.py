@@ -184,7 +184,7 @@ def repair_command(
         console, result.penalties, weights, result.objective or 0, report.cost_idr, language
     )
     console.print(_summary(result, language))
-    console.print(status_caveat(language))
+    console.print(status_caveat(language, repaired))
     if not agreed:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(_("internal error: the checker disagrees with the repair"), EXIT_NONE)

@@ -75,6 +75,12 @@ class Repair:
         levels = self.result.levels
         return levels[0].objective if levels else None
 
+    @property
+    def fewest_proven(self) -> bool:
+        """Whether the solver proved that no timetable changes the published one less."""
+        levels = self.result.levels
+        return bool(levels) and levels[0].status == "OPTIMAL"
+
     def summary(self, lang: str = "en") -> str:
         """`12 sessions kept, 3 moved, ...`: the changes counted by kind, with the weights."""
         _ = texts(lang, "explain").gettext
@@ -113,10 +119,19 @@ def change_name(kind: ChangeKind, lang: str = "en") -> str:
     }[kind]
 
 
-def status_caveat(lang: str = "en") -> str:
+def status_caveat(lang: str = "en", repaired: Repair | None = None) -> str:
     """What the status and bound of a re-planned timetable mean (`tot repair`, and
-    `tot compare --stable`): they are proven among the least disruptive timetables only."""
+    `tot compare --stable`): they are proven among the least disruptive timetables only; and
+    when `repaired` did not prove its changes the fewest, that it did not."""
     _ = texts(lang, "explain").gettext
+    first = repaired.result.levels[0] if repaired is not None and repaired.result.levels else None
+    if first is not None and first.objective is not None and first.status != "OPTIMAL":
+        bound = "-" if first.bound is None else f"{first.bound:g}"
+        return _(
+            "The changes were not proven the fewest in the time given (disruption "
+            "{disruption}, while no re-plan can go below {bound}): a longer --time-limit may "
+            "keep more of the published timetable."
+        ).format(disruption=first.objective, bound=bound)
     return _(
         "The status and bound hold among the timetables that change the published one "
         "least; a fresh `tot solve` may find a lower objective."

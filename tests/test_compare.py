@@ -18,9 +18,11 @@ from scheduler.checker import check
 from scheduler.cli import app
 from scheduler.compare import (
     Comparison,
+    Outcome,
     Run,
     Settings,
     aspect_text,
+    charts,
     compare,
     comparison_csv,
     comparison_html,
@@ -32,6 +34,7 @@ from scheduler.compare import (
     render_comparison,
     scenario_runs,
     solve_run,
+    status_text,
 )
 from scheduler.i18n import rule_name
 from scheduler.loader import load_instance
@@ -303,6 +306,10 @@ def test_workbook_has_kpis_and_differences(tiny_comparison: Comparison, tmp_path
 
 
 def test_html_is_self_contained_with_a_chart(tiny_comparison: Comparison) -> None:
+    titles = [chart.title for chart in charts(tiny_comparison)]
+    assert "total cost" in titles
+    # The objective weighs timetables by each scenario's weights: no bars for it.
+    assert "weighted penalty (objective)" not in titles
     page = comparison_html(tiny_comparison)
     assert "<svg" in page and "<rect" in page
     assert "<script" not in page and "<link" not in page
@@ -412,3 +419,13 @@ def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:
     # A fresh solve may land on another of several equally good timetables, or on the same
     # one when the instance is solved to optimality; stable ones change no more in all.
     assert sum(moved_stable.values()) <= sum(moved_fresh.values()), (moved_stable, moved_fresh)
+
+
+def test_a_replan_not_proven_fewest_is_marked() -> None:
+    """A --stable run whose fewest changes were not proven says so in its status."""
+    timetable = Timetable(instance="x", events=(), sessions=())
+    outcome = Outcome("s", "t", "FEASIBLE", timetable, 1, None, 1.0, None, fewest_proven=False)
+    assert status_text(outcome, "en") == "feasible, fewest changes not proven"
+    assert status_text(outcome, "id") == "layak, perubahan paling sedikit belum terbukti"
+    proven = Outcome("s", "t", "FEASIBLE", timetable, 1, None, 1.0, None, fewest_proven=True)
+    assert status_text(proven, "en") == "feasible"

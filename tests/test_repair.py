@@ -295,3 +295,30 @@ def test_a_bad_pin_exits_2(runner: CliRunner, tmp_path: Path, pin: str, message:
     )
     assert result.exit_code == 2
     assert f"{published}: {message}" in result.output
+
+
+def test_a_repair_that_did_not_prove_its_changes_fewest_says_so(
+    programme: tuple[Instance, Timetable],
+) -> None:
+    """Too short a (deterministic) budget: the re-plan moves sessions that a longer one keeps,
+    and its caveat says the changes are not proven the fewest, with the bound it reached."""
+    base, published = programme
+    path = INSTANCES / "scenarios" / "ntt-without-rina.yaml"
+    changed = apply_scenario(load_scenario(path), base, path)
+    short = repair(changed, published, time_limit=8, workers=1, seed=1, deterministic=True)
+    assert short.result.timetable is not None
+    assert check(changed, short.result.timetable).feasible
+    first = short.result.levels[0]
+    assert not short.fewest_proven and first.bound is not None
+    assert first.objective is not None and first.objective > first.bound
+    assert status_caveat("en", short) == (
+        f"The changes were not proven the fewest in the time given (disruption "
+        f"{first.objective}, while no re-plan can go below {first.bound:g}): a longer "
+        "--time-limit may keep more of the published timetable."
+    )
+    longer = repair(changed, published, time_limit=12, workers=1, seed=1, deterministic=True)
+    assert longer.fewest_proven
+    assert longer.result.timetable is not None
+    assert check(changed, longer.result.timetable).feasible
+    assert longer.disruption is not None and longer.disruption < first.objective
+    assert status_caveat("en", longer) == status_caveat("en")
