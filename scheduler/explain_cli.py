@@ -145,7 +145,7 @@ def repair_command(
     progress = None if quiet else _ProgressPrinter(Console(stderr=True), language)
     outcome: dict[str, Repair] = {}
 
-    _guard(lambda: pinned_sessions(timetable, pin or (), str(published)))
+    pinned = _guard(lambda: pinned_sessions(timetable, pin or (), str(published)))
 
     def run(stop: StopHandle) -> Result:
         outcome["repair"] = _guard(
@@ -170,7 +170,17 @@ def repair_command(
     if result.timetable is None:
         if result.proven_infeasible:
             console.print(_("No timetable keeps the pinned sessions and meets every rule."))
-            print_explanation(console, instance, language, time_limit=30.0)
+            # Most often a pinned session itself breaks a rule of the changed instance.
+            broken = [
+                (v.rule, v.message)
+                for v in check(instance, timetable, lang=language).violations
+                if pinned & set(v.sessions)
+            ]
+            if broken:
+                console.print(_("Pinned sessions that break rules of the instance as it is now:"))
+                render_violations(console, broken, language)
+            else:
+                print_explanation(console, instance, language, time_limit=30.0)
         else:
             console.print(_("No timetable found in time."))
         raise typer.Exit(EXIT_NONE)

@@ -14,7 +14,7 @@ from models import DateRange, Instance, Timetable
 from scheduler.checker import check
 from scheduler.cli import app
 from scheduler.i18n import texts
-from scheduler.loader import load_instance
+from scheduler.loader import load_instance, read_structured
 from scheduler.repair import (
     METHOD,
     MOVED,
@@ -29,7 +29,7 @@ from scheduler.repair import (
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 from scheduler.timetable_io import write_timetable
-from tests.conftest import INSTANCES
+from tests.conftest import DATA, INSTANCES
 
 SCENARIOS = sorted((INSTANCES / "scenarios").glob("*.yaml"))
 PROGRAMME = INSTANCES / "tot-1999.yaml"
@@ -322,3 +322,27 @@ def test_a_repair_that_did_not_prove_its_changes_fewest_says_so(
     assert check(changed, longer.result.timetable).feasible
     assert longer.disruption is not None and longer.disruption < first.objective
     assert status_caveat("en", longer) == status_caveat("en")
+
+
+def test_a_pinned_session_that_now_breaks_a_rule_is_named(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Its trainer is now away on its date: the repair cannot keep it, and says which rule."""
+    tiny = DATA / "tiny.yaml"
+    published = tmp_path / "t.json"
+    solved = runner.invoke(app, ["solve", str(tiny), "-t", "5", "-q", "--out", str(published)])
+    assert solved.exit_code == 0, solved.output
+    session = json.loads(published.read_text(encoding="utf-8"))["sessions"][0]
+    trainer = session["trainers"][0]["trainer"]
+    data = read_structured(tiny)
+    for entry in data["trainers"]:
+        if entry["id"] == trainer:
+            entry["unavailable"] = [{"start": session["date"], "end": session["date"]}]
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(data, default=str), encoding="utf-8")
+    args = ["repair", str(changed), "--from", str(published), "--pin", session["id"], "-t", "5"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    words = " ".join(result.output.split())
+    assert "Pinned sessions that break rules of the instance as it is now:" in words
+    assert "H5" in words and session["id"] in words and trainer in words
