@@ -619,19 +619,8 @@ def render_comparison(
     console.print(table)
     for outcome in comparison.outcomes:
         console.print(f"  {outcome.label}: {outcome.title}", markup=False, highlight=False)
-    if comparison.stable:
-        # The scenarios re-planned the base's timetable, as `tot repair` does: say what their
-        # status and gap mean, in the words `tot repair` uses.
-        console.print(status_caveat(lang), markup=False, highlight=False)
-        if any(outcome.fewest_proven is False for outcome in comparison.outcomes):
-            console.print(
-                _(
-                    "A re-plan whose fewest changes were not proven in the time given may "
-                    "show changes that a longer --time-limit avoids."
-                ),
-                markup=False,
-                highlight=False,
-            )
+    for note in comparison_notes(comparison, lang):
+        console.print(note, markup=False, highlight=False)
     for outcome in comparison.outcomes[1:]:
         console.print()
         heading = _("Differences from the base: {label} ({title})").format(
@@ -698,6 +687,8 @@ def kpi_data(comparison: Comparison, lang: str = "en") -> tuple[list[str], list[
         _("busiest trainer's load (slots)"),
         _("solve time (s)"),
         _("gap (%)"),
+        _("re-plan of the base"),
+        _("fewest changes proven"),
     ]
     records: list[list[Value]] = []
     for outcome in comparison.outcomes:
@@ -724,9 +715,16 @@ def kpi_data(comparison: Comparison, lang: str = "en") -> tuple[list[str], list[
                 *figures,
                 round(outcome.runtime, 2),
                 None if outcome.gap is None else _percent(outcome.gap),
+                _yes_no(outcome.fewest_proven is not None, lang),
+                None if outcome.fewest_proven is None else _yes_no(outcome.fewest_proven, lang),
             ]
         )
     return headings, records
+
+
+def _yes_no(value: bool, lang: str) -> str:
+    _ = texts(lang, "compare").gettext
+    return _("yes") if value else _("no")
 
 
 def _percent(share: float) -> float:
@@ -789,6 +787,9 @@ def comparison_workbook(comparison: Comparison, lang: str = "en") -> Workbook:
     kpis.title = _("KPIs")[:31]
     _sheet_table(kpis, *kpi_data(comparison, lang))
     _sheet_table(workbook.create_sheet(_("Differences")[:31]), *difference_data(comparison, lang))
+    notes = comparison_notes(comparison, lang)
+    if notes:
+        _sheet_table(workbook.create_sheet(_("Notes")[:31]), [_("note")], [[n] for n in notes])
     return workbook
 
 
@@ -868,6 +869,23 @@ def charts(comparison: Comparison, lang: str = "en") -> list[Chart]:
     return found
 
 
+def comparison_notes(comparison: Comparison, lang: str = "en") -> list[str]:
+    """What the figures of re-plans (`--stable`) mean, in the words `tot repair` uses; shown
+    under the table on screen, on the page and in the workbook."""
+    _ = texts(lang, "compare").gettext
+    if not comparison.stable:
+        return []
+    notes = [status_caveat(lang)]
+    if any(outcome.fewest_proven is False for outcome in comparison.outcomes):
+        notes.append(
+            _(
+                "A re-plan whose fewest changes were not proven in the time given may show "
+                "changes that a longer --time-limit avoids."
+            )
+        )
+    return notes
+
+
 def comparison_html(comparison: Comparison, lang: str = "en") -> str:
     """One self-contained page: KPI table, an SVG bar chart per KPI, the differences."""
     _ = texts(lang, "compare").gettext
@@ -914,6 +932,7 @@ def comparison_html(comparison: Comparison, lang: str = "en") -> str:
         labels=labels,
         outcomes=comparison.outcomes,
         rows=kpi_rows(comparison, lang),
+        notes=comparison_notes(comparison, lang),
         charts=charts(comparison, lang),
         scenarios=scenarios,
         chart_width=CHART_WIDTH,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from scheduler.compare import (
     solve_run,
     status_text,
 )
-from scheduler.i18n import rule_name
+from scheduler.i18n import rule_name, texts
 from scheduler.loader import load_instance
 from scheduler.repair import status_caveat
 from scheduler.solve import solve
@@ -390,12 +391,17 @@ def test_stable_comparison_says_what_its_status_means(
     timetables that change the base's least; a fresh comparison has no such caveat."""
     args = ["compare", str(TINY), str(TINY_SCENARIOS[0]), "--time-limit", "5", "--lang", lang]
     caveat = " ".join(status_caveat(lang).split())
-    stable = runner.invoke(app, [*args, "--stable", "--parallel", "1"])
+    page, table = tmp_path / "c.html", tmp_path / "c.csv"
+    stable = runner.invoke(app, [*args, "--stable", "--parallel", "1", "--out", str(page)])
     assert stable.exit_code == 0, stable.output
     assert caveat in " ".join(stable.stdout.split())
-    fresh = runner.invoke(app, [*args, "--parallel", "1"])
+    assert escape(caveat) in " ".join(page.read_text(encoding="utf-8").split())  # files too
+    fresh = runner.invoke(app, [*args, "--parallel", "1", "--out", str(table)])
     assert fresh.exit_code == 0, fresh.output
     assert caveat not in " ".join(fresh.stdout.split())
+    rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
+    replan = texts(lang, "compare").gettext("re-plan of the base")
+    assert {row[replan] for row in rows} == {texts(lang, "compare").gettext("no")}
 
 
 def test_stable_comparison_changes_only_what_the_scenario_forces() -> None:
