@@ -122,7 +122,8 @@ def main() -> None:
     print(summary)
     write_csv(args.out.with_suffix(".csv"), rows, COLUMNS)
     args.out.with_suffix(".md").write_text(
-        f"Time limit {args.time_limit:g} s per instance, {args.workers} workers, "
+        f"Time limit {args.time_limit:g} s per instance, "
+        f"{args.workers} worker{'s' if args.workers != 1 else ''}, "
         f"seed {args.seed}.\n\n" + markdown_table(rows, COLUMNS) + summary.strip() + "\n",
         encoding="utf-8",
     )
