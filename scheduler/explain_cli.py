@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 
 from models import Instance
@@ -64,9 +65,14 @@ def print_explanation(
     else:
         heading = _("No timetable can exist: these rules cannot all hold:")
     console.print(f"[bold]{escape(heading)}[/bold]")
+    # A grid, so that a long message wraps under itself rather than under the rule id.
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for finding in explanation.findings:
-        console.print(f"  [bold]{finding.rule}[/bold]  {escape(finding.message)}")
-        console.print(f"        -> {escape(finding.suggestion)}")
+        grid.add_row(f"[bold]{finding.rule}[/bold]", escape(finding.message))
+        grid.add_row("", f"-> {escape(finding.suggestion)}")
+    console.print(Padding(grid, (0, 0, 0, 2)))
     console.print(
         _("Explained in {seconds}s ({checks} checks).").format(
             seconds=number(explanation.runtime, lang, 1), checks=explanation.checks
