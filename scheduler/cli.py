@@ -86,6 +86,15 @@ class _ProgressPrinter:
         self.lang = lang
         self._ = texts(lang, "cli").gettext
 
+    def finish(self, result: Result) -> None:
+        """A last line where the search ended: the result's objective and bound (a single
+        level's; the summary that follows has the rest)."""
+        if result.objective is None or len(result.levels) > 1:
+            return
+        bound = result.bound if result.bound is not None else -math.inf
+        self.last = -1.0
+        self(Progress(result.runtime, result.objective, bound))
+
     def __call__(self, progress: Progress) -> None:
         wait = 0.5 if progress.objective < self.shown else BOUND_ONLY_EVERY
         if progress.elapsed - self.last < wait and self.last >= 0:
@@ -215,6 +224,8 @@ def solve_command(
         ),
         language,
     )
+    if progress is not None:
+        progress.finish(result)
     if result.timetable is None:
         if result.proven_infeasible:
             seconds = number(time.perf_counter() - started, language, 1)

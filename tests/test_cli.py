@@ -202,3 +202,12 @@ def test_codes_in_either_case(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), "-t", "5", "--lang", "ID"])
     assert result.exit_code == 0, result.output
     assert "Penalti per aturan lunak" in result.output
+
+
+def test_the_last_progress_line_is_where_the_search_ended(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["solve", str(INSTANCES / "ntt.yaml"), "-t", "3"])
+    assert result.exit_code == 0, result.output
+    last = result.stderr.strip().splitlines()[-1].split()
+    summary = " ".join(result.stdout.split())
+    objective = last[last.index("best") + 1]
+    assert f"objective {objective}," in summary
