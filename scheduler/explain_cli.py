@@ -212,15 +212,15 @@ def repair_command(
 
 def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
     _ = texts(lang, "explain").gettext
-    changed = [c for c in repaired.changes if c.kinds != ("kept",)]
+    changed = [*repaired.events, *(c for c in repaired.changes if c.kinds != ("kept",))]
     if changed:
         table = Table(title=_("What changed"), title_justify="left")
         # Session ids are copied into `--pin`: the other columns fold rather than cut them.
         widest = max(len(change.session) for change in changed)
         table.add_column(_("Session"), min_width=widest, no_wrap=True)
-        table.add_column(_("Change"), overflow="fold")
-        table.add_column(_("Before"), overflow="fold")
-        table.add_column(_("After"), overflow="fold")
+        # Headings whole too: other cells fold within them.
+        for heading in (_("Change"), _("Before"), _("After")):
+            table.add_column(heading, overflow="fold", min_width=len(heading))
         for change in changed:
             kinds = ", ".join(change_name(kind, lang) for kind in change.kinds)
             table.add_row(

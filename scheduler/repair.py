@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from models import Instance, ScheduledSession, Timetable
@@ -40,7 +40,9 @@ MOVED, TRAINER, METHOD, ROOM = 10, 3, 2, 1
 """Disruption weights: a session moved, a facilitator replaced, a method or a room changed."""
 
 OfferingKey = tuple[str, str, frozenset[str]]
-ChangeKind = Literal["kept", "moved", "trainers", "room", "method", "dropped", "new"]
+ChangeKind = Literal[
+    "kept", "moved", "trainers", "room", "method", "dropped", "new", "venue", "dates"
+]
 
 
 def _key(session: ScheduledSession) -> OfferingKey:
@@ -64,6 +66,9 @@ class Repair:
 
     result: Result
     changes: list[Change]
+    events: list[Change] = field(default_factory=list)
+    """Events held at another venue or on other dates (their id in `session`): what the
+    sessions' dates and rooms follow from."""
 
     def count(self, kind: ChangeKind) -> int:
         """How many published sessions had a change of `kind` (or how many are new)."""
@@ -116,6 +121,8 @@ def change_name(kind: ChangeKind, lang: str = "en") -> str:
         "method": _("method"),
         "dropped": _("dropped"),
         "new": _("new"),
+        "venue": _("venue"),
+        "dates": _("dates"),
     }[kind]
 
 
@@ -198,7 +205,8 @@ def repair(
         first_objective=disruption,
     )
     changes = [] if result.timetable is None else compare(published, result.timetable)
-    return Repair(result, changes)
+    events = [] if result.timetable is None else event_changes(published, result.timetable)
+    return Repair(result, changes, events)
 
 
 def _disruption(tm: TimetableModel, published: Timetable, pinned: set[str]) -> Any:
@@ -414,6 +422,29 @@ def compare(published: Timetable, repaired: Timetable) -> list[Change]:
         else:
             changes.append(_change(old, new))
     return sorted(changes, key=lambda c: c.session)
+
+
+def event_changes(published: Timetable, repaired: Timetable) -> list[Change]:
+    """Events whose venue or dates differ between the two timetables."""
+    before = {plan.event: plan for plan in published.events}
+    found: list[Change] = []
+    for plan in repaired.events:
+        old = before.get(plan.event)
+        if old is None:
+            continue
+        if old.venue != plan.venue:
+            found.append(Change(plan.event, ("venue",), old.venue, plan.venue))
+        if old.dates != plan.dates:
+            span = "{} - {}".format
+            found.append(
+                Change(
+                    plan.event,
+                    ("dates",),
+                    span(old.dates[0], old.dates[-1]) if old.dates else "-",
+                    span(plan.dates[0], plan.dates[-1]) if plan.dates else "-",
+                )
+            )
+    return found
 
 
 def _change(old: ScheduledSession, new: ScheduledSession) -> Change:

@@ -20,8 +20,10 @@ from scheduler.repair import (
     MOVED,
     ROOM,
     TRAINER,
+    Change,
     change_name,
     compare,
+    event_changes,
     pair_sessions,
     repair,
     status_caveat,
@@ -346,3 +348,16 @@ def test_a_pinned_session_that_now_breaks_a_rule_is_named(
     words = " ".join(result.output.split())
     assert "Pinned sessions that break rules of the instance as it is now:" in words
     assert "H5" in words and session["id"] in words and trainer in words
+
+
+def test_event_changes_name_a_new_venue(programme: tuple[Instance, Timetable]) -> None:
+    """The table of a repair starts with events held elsewhere (or on other dates)."""
+    _, published = programme
+    plan = published.events[0]
+    elsewhere = plan.model_copy(update={"venue": "elsewhere"})
+    moved = published.model_copy(update={"events": (elsewhere, *published.events[1:])})
+    assert event_changes(published, moved) == [
+        Change(plan.event, ("venue",), plan.venue, "elsewhere")
+    ]
+    assert event_changes(published, published) == []
+    assert change_name("venue", "id") == "tempat"
