@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from scheduler.report import render_penalties, render_timetable, render_ud2, ren
 from scheduler.solve import Progress, Result, StopHandle, solve
 from scheduler.timetable_io import (
     WRITERS,
+    cannot_write,
     read_timetable,
     write_text_atomically,
     write_timetable,
@@ -304,6 +306,13 @@ def check_output_path(out: Path | None, itc: bool = False, inputs: Sequence[Path
         _fail(f"{out}: folder '{out.parent}' does not exist")
     if out.is_dir() and not is_folder(out):
         _fail(f"{out}: cannot be written (Is a directory)")
+    # Found out now rather than after a long search: a folder the user may not write in.
+    where = out if out.is_dir() else (out.parent if str(out.parent) else Path("."))
+    try:
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as exc:
+        _fail(str(cannot_write(out, exc)))
 
 
 def say_written(console: Console, out: Path, language: str) -> None:

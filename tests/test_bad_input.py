@@ -246,3 +246,22 @@ def test_timetable_of_a_namesake_programme_is_read_with_a_warning(
     assert result.stderr.strip() == (
         f"warning: {timetable}: a timetable of 'Example TOT', read as one of 'Tiny TOT'"
     )
+
+
+def test_an_unwritable_folder_is_found_before_the_search(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not after a long search: the folder of --out is tried first."""
+
+    def refuse(*_args: object, **_kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    def no_search(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the search ran")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    monkeypatch.setattr("scheduler.cli.solve", no_search)
+    out = tmp_path / "t.json"
+    result = runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"{out}: cannot be written (Permission denied)"
