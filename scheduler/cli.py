@@ -306,7 +306,12 @@ def check_output_path(out: Path | None, itc: bool = False, inputs: Sequence[Path
         _fail(f"{out}: folder '{out.parent}' does not exist")
     if out.is_dir() and not is_folder(out):
         _fail(f"{out}: cannot be written (Is a directory)")
-    # Found out now rather than after a long search: a folder the user may not write in.
+    probe_writable(out)
+
+
+def probe_writable(out: Path) -> None:
+    """Exit 2 now, rather than after a long search, when the folder of `out` (or `out`, a
+    folder) cannot be written in."""
     where = out if out.is_dir() else (out.parent if str(out.parent) else Path("."))
     try:
         with tempfile.TemporaryFile(dir=where):

@@ -18,6 +18,7 @@ from scheduler.cli import (
     _guard,
     _language,
     app,
+    probe_writable,
     refuse_own_input,
     refuse_to_replace,
 )
@@ -174,6 +175,7 @@ def compare_command(
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             _fail(f"{out}: folder '{out.parent}' does not exist")
         refuse_own_input(out, base_path, *scenario_paths)
+        probe_writable(out)
     runs = _guard(lambda: scenario_runs(base_path, scenario_paths))
     base = runs[0].instance
     language = _language(lang, base)
