@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from models import Instance, ScheduledSession, Timetable
 from scheduler.checker import check
+from scheduler.compile import OfferingData
 from scheduler.errors import InputError
 from scheduler.i18n import texts
 from scheduler.model import BoolLit, TimetableModel
@@ -131,8 +132,8 @@ def status_caveat(lang: str = "en", repaired: Repair | None = None) -> str:
     `tot compare --stable`): they are proven among the least disruptive timetables only; and
     when `repaired` did not prove its changes the fewest, that it did not."""
     _ = texts(lang, "explain").gettext
-    first = repaired.result.levels[0] if repaired is not None and repaired.result.levels else None
-    if first is not None and first.objective is not None and first.status != "OPTIMAL":
+    if repaired is not None and repaired.disruption is not None and not repaired.fewest_proven:
+        first = repaired.result.levels[0]
         bound = "-" if first.bound is None else f"{first.bound:g}"
         return _(
             "The changes were not proven the fewest in the time given (disruption "
@@ -255,44 +256,44 @@ def _disruption(tm: TimetableModel, published: Timetable, pinned: set[str]) -> A
         terms.append(MOVED * (1 - kept))
         for facilitation in session.trainers:
             t = trainer_idx.get(facilitation.trainer)
-            staffed = []
-            for period, place, hinted in places:
-                for n, need in enumerate(k.needs):
-                    lit = v.staff.get((k.idx, period, n, t)) if t is not None else None
-                    if lit is not None and need.name == facilitation.role:
-                        staffed.append(_both(tm, place, lit))
-                        if hinted:
-                            _hint(tm, lit, staffed[-1])
-            retained = _any(tm, staffed)
-            if must:
-                model.add(retained == 1)
+            positions = [n for n, need in enumerate(k.needs) if need.name == facilitation.role]
+            options = [(n, t) for n in positions] if t is not None else []
+            retained = _retained(tm, k, places, v.staff, options, must)
             terms.append(TRAINER * (1 - retained))
         r = room_idx.get(session.room)
-        housed = []
-        for period, place, hinted in places:
-            lit = v.room.get((k.idx, period, r)) if r is not None else None
-            if lit is not None:
-                housed.append(_both(tm, place, lit))
-                if hinted:
-                    _hint(tm, lit, housed[-1])
-        same_room = _any(tm, housed)
-        if must:
-            model.add(same_room == 1)
+        same_room = _retained(tm, k, places, v.room, [(r,)] if r is not None else [], must)
         terms.append(ROOM * (1 - same_room))
         m = method_idx.get(session.method)
-        taught = []
-        for period, place, hinted in places:
-            lit = v.method.get((k.idx, period, m)) if m is not None else None
-            if lit is not None:
-                # An offering with one method has `x` as its method: `place` already says it.
-                taught.append(place if lit is v.x[k.idx, period] else _both(tm, place, lit))
-                if hinted:
-                    _hint(tm, lit, taught[-1])
-        same_method = _any(tm, taught)
-        if must:
-            model.add(same_method == 1)
+        same_method = _retained(tm, k, places, v.method, [(m,)] if m is not None else [], must)
         terms.append(METHOD * (1 - same_method))
     return sum(terms)
+
+
+def _retained(
+    tm: TimetableModel,
+    k: OfferingData,
+    places: list[tuple[int, BoolLit, bool]],
+    choices: Mapping[Any, BoolLit],
+    published: Sequence[tuple[int, ...]],
+    must: bool,
+) -> BoolLit | int:
+    """A literal implying that the session keeps, at one of its published `places`, its
+    published trainer, room or method: `choices[k, period, *option]` for one of the
+    `published` options; held true for a pinned session. The published place's is hinted."""
+    kept = []
+    for period, place, hinted in places:
+        for option in published:
+            lit = choices.get((k.idx, period, *option))
+            if lit is None:
+                continue
+            # A choice with one option is `x` itself: `place` already says it.
+            kept.append(place if lit is tm.vars.x[k.idx, period] else _both(tm, place, lit))
+            if hinted:
+                _hint(tm, lit, kept[-1])
+    retained = _any(tm, kept)
+    if must:
+        tm.model.add(retained == 1)
+    return retained
 
 
 def _hint_plans(tm: TimetableModel, published: Timetable) -> None:
