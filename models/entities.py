@@ -352,7 +352,13 @@ class Policy(Frozen):
         return self
 
     def active_soft(self) -> tuple[SoftId, ...]:
-        """The soft constraints that count: weighted or made hard."""
+        """The soft constraints that count: weighted or made hard; not S1 when room capacity
+        is hard (H7 then rules over it)."""
         from models.common import SOFT_IDS
 
-        return tuple(s for s in SOFT_IDS if self.weights.of(s) > 0 or s in self.hard)
+        return tuple(
+            s
+            for s in SOFT_IDS
+            if (self.weights.of(s) > 0 or s in self.hard)
+            and not (s == "S1" and self.room_capacity == "hard")
+        )

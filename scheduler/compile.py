@@ -378,10 +378,9 @@ def compile_instance(instance: Instance, relaxed: bool = False) -> Problem:
         ev.participation_target = (permille * total + 999) // 1000
 
     prerequisites = _prerequisite_pairs(instance, offerings)
-    weights = {soft_id: policy.weights.of(soft_id) for soft_id in policy.active_soft()}
-    if policy.room_capacity == "hard":
-        weights.pop("S1", None)
-    hard_soft = frozenset(policy.hard) - ({"S1"} if policy.room_capacity == "hard" else set())
+    active = policy.active_soft()
+    weights = {soft_id: policy.weights.of(soft_id) for soft_id in active}
+    hard_soft = frozenset(policy.hard) & frozenset(active)
     levels = None
     if policy.levels is not None:
         levels = [[s for s in level if s in weights] for level in policy.levels]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models import SOFT_IDS, Instance, Score, Timetable
+from models import Instance, Score, Timetable
 from scheduler.checker import CheckReport
-from scheduler.compile import compile_instance
 from scheduler.errors import InputError
 from scheduler.exports.html import write_html
 from scheduler.exports.ics import FolderExport, write_ics, write_ics_folder
@@ -86,9 +85,8 @@ def checked_score(instance: Instance, report: CheckReport) -> Score:
     A timetable that breaks hard rules gets its score too: the score weighs the soft rules
     only, and the report's violations say whether the timetable may be used.
     """
-    problem = compile_instance(instance)
     return Score(
-        penalties={s: report.penalties[s] for s in SOFT_IDS if problem.counts(s)},
+        penalties={s: report.penalties[s] for s in instance.policy.active_soft()},
         total=report.total,
         cost_idr=report.cost_idr,
     )
