@@ -88,19 +88,10 @@ def export_command(
 def _print_folder_notes(console: Console, written: FolderExport, lang: str) -> None:
     """Say which trainers got no calendar and which calendars of an earlier export went."""
     _ = texts(lang, "exports").gettext
-    if written.without_sessions:
-        console.print(
-            _("No calendar for trainer(s) without sessions: {trainers}").format(
-                trainers=", ".join(written.without_sessions)
-            ),
-            markup=False,
-            soft_wrap=True,
-        )
-    if written.removed:
-        console.print(
-            _("Removed calendar(s) of an earlier export: {files}").format(
-                files=", ".join(written.removed)
-            ),
-            markup=False,
-            soft_wrap=True,
-        )
+    notes = [
+        (_("No calendar for trainer(s) without sessions: {items}"), written.without_sessions),
+        (_("Removed calendar(s) of an earlier export: {items}"), written.removed),
+    ]
+    for note, items in notes:
+        if items:
+            console.print(note.format(items=", ".join(items)), markup=False, soft_wrap=True)
