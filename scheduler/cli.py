@@ -9,16 +9,17 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 
 from models import Instance, Timetable
 from scheduler.checker import CheckReport, check
-from scheduler.errors import InputError
+from scheduler.errors import InputError, InputWarning
 from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
 from scheduler.i18n import LANGUAGES, number, percent, resolve, texts
 from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
@@ -475,9 +476,31 @@ class _PipeSafeStdout:
         return getattr(self._stream, name)
 
 
+_show_other_warning = warnings.showwarning
+
+
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show an `InputWarning` (of a workbook, a timetable) as one line on stderr; other
+    warnings as Python does."""
+    if issubclass(category, InputWarning):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"warning: {message}", markup=False
+        )
+        return
+    _show_other_warning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
-    """The `tot` console script."""
+    """The `tot` console script: stdout safe from a closed pipe, input warnings one line."""
     sys.stdout = _PipeSafeStdout(sys.stdout)
+    warnings.showwarning = show_warning
     app()
 
 

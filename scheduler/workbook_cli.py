@@ -1,14 +1,13 @@
 """`tot template` and `tot convert`: instances as Excel workbooks.
 
 Reading a workbook warns (`WorkbookWarning`) of the sheets it did not read; every command
-shows such a warning as one line on stderr, `warning: ...`, and goes on.
+shows such a warning as one line on stderr (`scheduler.cli.show_warning`) and goes on.
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,35 +22,11 @@ from scheduler.cli import (
     checked_lang,
     refuse_to_replace,
 )
-from scheduler.errors import InputWarning
 from scheduler.i18n import resolve, texts
 from scheduler.loader import WRITABLE_SUFFIXES, load_instance, save_instance
 from scheduler.workbook import write_template
 
-__all__ = ["app", "show_warning"]
-
-_show_other_warning = warnings.showwarning
-
-
-def show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: TextIO | None = None,
-    line: str | None = None,
-) -> None:
-    """Show an `InputWarning` (of a workbook, a timetable) as one line on stderr; other
-    warnings as Python does."""
-    if issubclass(category, InputWarning):
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"warning: {message}", markup=False
-        )
-        return
-    _show_other_warning(message, category, filename, lineno, file, line)
-
-
-warnings.showwarning = show_warning
+__all__ = ["app"]
 
 
 @app.command("template")

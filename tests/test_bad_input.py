@@ -13,8 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from scheduler.cli import app
-from scheduler.workbook_cli import show_warning
+from scheduler.cli import app, show_warning
 from tests.conftest import DATA
 
 BAD = DATA / "bad"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from models import Instance
 from models.instance import LENIENT
 from scheduler.checker import check
-from scheduler.cli import app
+from scheduler.cli import app, show_warning
 from scheduler.loader import load_instance, save_instance
 from scheduler.timetable_io import read_timetable
 from scheduler.workbook import (
@@ -28,7 +28,6 @@ from scheduler.workbook import (
     read_workbook,
     write_workbook,
 )
-from scheduler.workbook_cli import show_warning
 from tests.conftest import DATA, INSTANCES
 from tests.strategies import instances
 
