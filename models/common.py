@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -88,13 +89,26 @@ SOFT_IDS: tuple[SoftId, ...] = (
 
 
 def _minutes_to_time(value: Any) -> Any:
-    """Accept minutes since midnight: YAML 1.1 reads an unquoted 8:30 as 510."""
+    """Accept minutes since midnight: YAML 1.1 reads an unquoted 8:30 as 510. Refuse other
+    numbers, which pydantic would read as seconds."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return dt.time(value // 60, value % 60)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r}: a clock time is written HH:MM")
     return value
 
 
-ClockTime = Annotated[dt.time, BeforeValidator(_minutes_to_time)]
+def _local(value: dt.time) -> dt.time:
+    """A clock time is local: the province's `time_zone` places it."""
+    if value.tzinfo is not None:
+        raise ValueError(
+            f"{value.isoformat(timespec='minutes')}: a clock time has no time zone (the province's time_zone "
+            "gives it)"
+        )
+    return value
+
+
+ClockTime = Annotated[dt.time, BeforeValidator(_minutes_to_time), AfterValidator(_local)]
 
 
 class DateRange(Frozen):

@@ -113,6 +113,8 @@ class Trainer(Frozen):
     @classmethod
     def _list_means_expert(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
+            if not all(isinstance(topic, str) for topic in value):
+                raise ValueError("a list of topics holds topic ids only")
             return dict.fromkeys(value, 3)
         return value
 
