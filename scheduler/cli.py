@@ -86,15 +86,18 @@ class _ProgressPrinter:
         self.console = console
         self.last = -1.0
         self.shown = math.inf
+        self.printed: tuple[float, float] | None = None
         self.lang = lang
         self._ = texts(lang, "cli").gettext
 
     def finish(self, result: Result) -> None:
         """A last line where the search ended: the result's objective and bound (a single
-        level's; the summary that follows has the rest)."""
+        level's; the summary that follows has the rest), unless the last line shows them."""
         if result.objective is None or len(result.levels) > 1:
             return
         bound = result.bound if result.bound is not None else -math.inf
+        if self.printed == (result.objective, bound):
+            return
         self.last = -1.0
         self(Progress(result.runtime, result.objective, bound))
 
@@ -104,6 +107,7 @@ class _ProgressPrinter:
             return
         self.last = progress.elapsed
         self.shown = progress.objective
+        self.printed = progress.objective, progress.bound
         _ = self._
         level = ""
         if progress.num_levels > 1:

@@ -20,7 +20,7 @@ from models import Instance
 from scheduler.checker import check
 from scheduler.cli import _ProgressPrinter, app
 from scheduler.loader import instance_from_data, load_instance, read_structured
-from scheduler.solve import Progress
+from scheduler.solve import LevelResult, Progress, Result
 from scheduler.timetable_io import read_timetable
 from tests.conftest import DATA, INSTANCES
 
@@ -146,6 +146,23 @@ def test_progress_lines_show_each_better_timetable_and_a_rising_bound_now_and_th
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == ["1.0s", "1.8s", "7.0s"]
     assert "best 690  bound 580" in lines[-1]
+
+
+def test_the_last_progress_line_is_the_result_and_is_not_repeated() -> None:
+    out = io.StringIO()
+    printer = _ProgressPrinter(Console(file=out, width=200, color_system=None), "en")
+    printer(Progress(1.0, 700, 500))
+    printer(Progress(1.2, 690, 520))  # better, but too soon after the last line: not shown
+    printer.finish(_result(690, 520.0))  # the result that report was: shown now
+    printer.finish(_result(690, 520.0))  # the same again: not repeated
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert "best 690  bound 520" in lines[-1]
+
+
+def _result(objective: int, bound: float) -> Result:
+    level = LevelResult(("S1",), "FEASIBLE", objective, bound)
+    return Result("FEASIBLE", None, objective, bound, None, {}, 1.0, 1.0, 2.0, 0.1, levels=[level])
 
 
 def test_a_closed_pipe_keeps_the_file_and_the_status(tmp_path: Path) -> None:
