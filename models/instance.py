@@ -9,7 +9,13 @@ from typing import Literal, TypeVar
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from models.calendar import subdivision_problem, supported_country, working_days
+from models.calendar import (
+    days_off,
+    is_rest_day,
+    subdivision_problem,
+    supported_country,
+    working_days,
+)
 from models.common import SOFT_IDS, Frozen
 from models.entities import (
     Event,
@@ -434,10 +440,18 @@ def _check_staffing(instance: Instance) -> None:
 def _check_calendars(instance: Instance) -> None:
     provinces = {province.id: province for province in instance.provinces}
     for event in instance.events:
-        available = working_days(provinces[event.province], event)
+        province = provinces[event.province]
+        available = working_days(province, event)
         if len(available) < event.days:
+            off = days_off(province, event.window.start, event.window.end)
+            named = [f"{day} {name}" for day, name in sorted(off.items())]
+            rest = [day for day in event.window.days() if is_rest_day(province, day)]
+            if rest:
+                named.append(f"{', '.join(map(str, rest))} rest day{'s' * (len(rest) > 1)}")
             raise InstanceError(
                 "event", event.id, "window",
-                f"{event.window.start}..{event.window.end} has {len(available)} working days "
-                f"after holidays and rest days; the event needs {event.days}",
+                f"{event.window.start}..{event.window.end} has {len(available)} working "
+                f"day{'s' * (len(available) != 1)} "
+                f"after holidays and rest days ({'; '.join(named)}); the event needs "
+                f"{event.days}",
             )  # fmt: skip

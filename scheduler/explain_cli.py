@@ -175,7 +175,10 @@ def repair_command(
     result = repaired.result
     if result.timetable is None:
         if result.proven_infeasible:
-            console.print(_("No timetable keeps the pinned sessions and meets every rule."))
+            if pinned:
+                console.print(_("No timetable keeps the pinned sessions and meets every rule."))
+            else:
+                console.print(_("No timetable meets every rule of the instance as it is now."))
             # Most often a pinned session itself breaks a rule of the changed instance.
             broken = [
                 (v.rule, v.message)
