@@ -98,6 +98,7 @@ def diagnose(instance: Instance, lang: str = "en") -> list[Finding]:
         _pinned,
         _unavailable_trainers,
         _group_loads,
+        _venue_days,
         _offering_loads,
         _trainer_loads,
         _travel,
@@ -301,6 +302,27 @@ class _Diagnosis:
         """`1 slot`, `4 slots`."""
         _ = self.gettext
         return (_("{count} slot") if count == 1 else _("{count} slots")).format(count=count)
+
+    def spans(self, days: Iterable[dt.date]) -> str:
+        """`Monday 8 February 1999`, or `from ... to ...` for each run of consecutive dates."""
+        _ = self.gettext
+        runs: list[list[dt.date]] = []
+        for day in sorted(days):
+            if runs and day - runs[-1][-1] == dt.timedelta(days=1):
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        return self.join(
+            (
+                self.date(run[0])
+                if len(run) == 1
+                else _("from {start} to {end}").format(
+                    start=self.date(run[0]), end=self.date(run[-1])
+                )
+                for run in runs
+            ),
+            quote=False,
+        )
 
     def window(self, event: Event) -> str:
         _ = self.gettext
@@ -1056,6 +1078,71 @@ def _group_loads(d: _Diagnosis) -> None:
                     "Lengthen the event to {longer}, add slots to its days, or take topics off "
                     "the group's curriculum."
                 ).format(longer=d.days(math.ceil(needed / num_slots))),
+            )
+            for item in items:
+                item.blocked = True
+
+
+def _venue_days(d: _Diagnosis) -> None:
+    """H5: a group whose sessions need more days than any venue of its event is open in any
+    run of days the event can take (H12, H13: one venue, one run of working days)."""
+    _ = d.gettext
+    for event in d.instance.events:
+        if event.id not in d.dated:
+            continue
+        working = d.working[event.id]
+        runs = [
+            working[start : start + event.days] for start in range(len(working) - event.days + 1)
+        ]
+        venues = [d.instance.venue(venue_id) for venue_id in event.venues]
+        open_days = {
+            venue.id: [
+                day for day in working if any(_room_open(venue, r, day) for r in venue.rooms)
+            ]
+            for venue in venues
+        }
+        most = max(len(set(run) & set(open_days[venue.id])) for run in runs for venue in venues)
+        if most >= event.days:
+            continue
+        num_slots = len(event.slots)
+        closed = "; ".join(
+            _("{venue} is closed: {dates}").format(
+                venue=_quote(venue.id),
+                dates=d.spans(day for day in working if day not in open_days[venue.id]),
+            )
+            for venue in venues
+            if len(open_days[venue.id]) < len(working)
+        )
+        for group in event.groups:
+            items = [
+                item
+                for item in d.offerings
+                if item.event.id == event.id and group in item.offering.groups and not item.blocked
+            ]
+            needed = sum(item.slots for item in items)
+            if not items or needed <= most * num_slots:
+                continue
+            d.add(
+                "H5",
+                [
+                    ("group", group),
+                    ("event", event.id),
+                    *(("venue", venue.id) for venue in venues),
+                ],
+                _(
+                    "Group {group} has {needed} of sessions in event {event}, which is held at "
+                    "one venue on {days} in a row, but no venue is open on more than {open} of "
+                    "any such run in its window {window} ({closed})."
+                ).format(
+                    group=_quote(group),
+                    needed=d.slots(needed),
+                    event=_quote(event.id),
+                    days=d.working_days(event.days),
+                    open=d.days(most),
+                    window=d.window(event),
+                    closed=closed,
+                ),
+                _("Book a venue for more days of the window, add a venue, or move the window."),
             )
             for item in items:
                 item.blocked = True

@@ -37,6 +37,7 @@ CASES: list[tuple[str, set[str], list[tuple[str, str]], bool]] = [
     ("pre-trainer-limits.yaml", {"H11"}, [("trainer", "ketut"), ("topic", "role-play-practice")], True),
     ("pre-trainer-unavailable.yaml", {"H5"}, [("trainer", "ketut"), ("topic", "role-play-practice"), ("position", "lead")], True),
     ("pre-venue-closed.yaml", {"H5"}, [("event", "tot-bali"), ("venue", "sanur")], True),
+    ("pre-venue-open-apart.yaml", {"H5"}, [("event", "tot-bali"), ("venue", "sanur"), ("group", "women")], True),
     ("pre-one-venue.yaml", {"H13"}, [("venue", "hotel"), ("venue", "ngo-office"), ("topic", "hiv-basics"), ("topic", "condom-negotiation")], True),
     ("pre-travel-days.yaml", {"H10"}, [("trainer", "dewi"), ("event", "tot-bali"), ("event", "tot-ntt")], True),
     ("pre-no-link-between-events.yaml", {"H10"}, [("trainer", "dewi"), ("province", "ntt"), ("province", "sulsel")], True),
