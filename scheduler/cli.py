@@ -96,7 +96,8 @@ class _ProgressPrinter:
         if result.objective is None or len(result.levels) > 1:
             return
         bound = result.bound if result.bound is not None else -math.inf
-        if self.printed == (result.objective, bound):
+        final: tuple[float, float] = (result.objective, bound)
+        if final == self.printed:
             return
         self.last = -1.0
         self(Progress(result.runtime, result.objective, bound))

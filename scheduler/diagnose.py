@@ -235,9 +235,16 @@ class _Diagnosis:
             )
         missing = sorted(item.languages - set(trainer.languages))
         if missing:
+            speakers = [
+                group_id
+                for group_id in item.offering.groups
+                if self.instance.group(group_id).language in missing
+            ]
             reasons.append(
-                _("{trainer} does not speak {languages}, the participants' language").format(
-                    trainer=_quote(trainer.id), languages=self.join(missing, quote=False)
+                _("{trainer} does not speak {languages}, the language of {groups}").format(
+                    trainer=_quote(trainer.id),
+                    languages=self.join(missing, quote=False),
+                    groups=self.join(speakers),
                 )
             )
         if not self.reaches(trainer, item.event):
@@ -1369,10 +1376,17 @@ def _trainer_loads(d: _Diagnosis) -> None:
                     needed=d.days(min_days),
                     max_days=d.days(trainer.max_days),
                 ),
-                _(
-                    "Raise max_days of {trainer} to {needed}, or add another trainer for some of "
-                    "these topics."
-                ).format(trainer=_quote(trainer.id), needed=min_days),
+                (
+                    _(
+                        "Raise max_days of {trainer} to {needed}, or add another trainer for "
+                        "{topic}."
+                    )
+                    if len(topics) == 1
+                    else _(
+                        "Raise max_days of {trainer} to {needed}, or add another trainer for "
+                        "some of these topics."
+                    )
+                ).format(trainer=_quote(trainer.id), needed=min_days, topic=d.join(topics)),
             )
 
 

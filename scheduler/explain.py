@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ortools.sat.python import cp_model
+from pydantic import ValidationError
 
 from models import Instance
 from models.calendar import working_days
@@ -85,7 +86,13 @@ def explain(
         return Explanation("infeasible", [fixed], "solver", True, 0, runtime)
     core, minimal, checks = _shrink(tm, core, deadline, workers)
     core = _ordered(core)
-    told = [_finding(instance, key, lang) for key in core]
+    no_longer = {
+        event_id
+        for event_id in dict.fromkeys(_lengthened(instance, key) for key in core)
+        if event_id is not None
+        and not _a_day_more_helps(instance, event_id, deadline - time.perf_counter(), workers)
+    }
+    told = [_finding(instance, key, lang, no_longer) for key in core]
     runtime = time.perf_counter() - started
     return Explanation("infeasible", told, "solver", minimal, checks, runtime, core)
 
@@ -156,7 +163,43 @@ def _ordered(core: list[Guard]) -> list[Guard]:
 # Telling a rule in planners' words.
 
 
-def _finding(instance: Instance, key: Guard, lang: str) -> Finding:
+def _lengthened(instance: Instance, key: Guard) -> str | None:
+    """The event a day more for which the suggestion for `key` offers (H1, H4), if any."""
+    rule, kind, entity = key
+    if (rule, kind) in (("H1", "event"), ("H4", "event")):
+        return entity
+    if (rule, kind) == ("H4", "group"):
+        return next(event.id for event in instance.events if entity in event.groups)
+    return None
+
+
+def _a_day_more_helps(instance: Instance, event_id: str, budget: float, workers: int) -> bool:
+    """Whether event `event_id` one day longer, in the same window, has a timetable (found
+    within `budget` seconds): what the suggestion to allow it a day more promises."""
+    if budget <= 0:
+        return False
+    data = instance.model_dump(mode="json")
+    for event in data["events"]:
+        if event["id"] == event_id:
+            event["days"] += 1
+    try:
+        longer = Instance.model_validate(data)
+    except ValidationError:  # the window does not hold a day more
+        return False
+    tm = build_model(compile_instance(longer))
+    tm.model.clear_objective()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = min(CHECK_SECONDS, budget)
+    solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False
+    return solver.solve(tm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _finding(
+    instance: Instance, key: Guard, lang: str, no_longer: set[str] | None = None
+) -> Finding:
+    """`key` told in planners' words; a day more is not suggested for the events of
+    `no_longer`, where it was tried and found no timetable."""
     rule, kind, entity = key
     _ = texts(lang, "explain").gettext
     tell = _TELLERS.get((rule, kind))
@@ -166,6 +209,17 @@ def _finding(instance: Instance, key: Guard, lang: str) -> Finding:
         suggestion = _("Make {rule} a weighted soft rule again.").format(rule=rule)
         return Finding(rule, (("policy", rule),), message, suggestion)
     message, suggestion, entities = tell(instance, entity, lang)
+    event_id = _lengthened(instance, key)
+    if event_id is not None and event_id in (no_longer or set()):
+        suggestion = _(
+            "Widen or move the window of '{event}', or drop a topic (a day more alone finds "
+            "no timetable)."
+        ).format(event=event_id)
+        if (rule, kind) == ("H4", "group"):
+            suggestion = _(
+                "Give '{group}' fewer sessions, or widen or move the window of '{event}' (a "
+                "day more alone finds no timetable)."
+            ).format(group=entity, event=event_id)
     return Finding(rule, entities, message, suggestion)
 
 
@@ -424,9 +478,11 @@ def _trainer_h11(instance: Instance, trainer_id: str, lang: str) -> Told:
     trainer = instance.trainer(trainer_id)
     limits = []
     if trainer.max_slots_per_day is not None:
-        limits.append(_("{count} slots a day").format(count=trainer.max_slots_per_day))
+        per_day = _("1 slot a day") if trainer.max_slots_per_day == 1 else _("{count} slots a day")
+        limits.append(per_day.format(count=trainer.max_slots_per_day))
     if trainer.max_days is not None:
-        limits.append(_("{count} days in all").format(count=trainer.max_days))
+        in_all = _("1 day in all") if trainer.max_days == 1 else _("{count} days in all")
+        limits.append(in_all.format(count=trainer.max_days))
     message = _("Trainer '{trainer}' works at most {limits}.").format(
         trainer=trainer_id, limits=", ".join(limits)
     )

@@ -93,6 +93,21 @@ def test_a_topics_own_day_rule_is_named() -> None:
     assert {"nat-sari", "nat-rina", "nat-budi"} <= named
 
 
+def test_a_day_more_is_suggested_only_where_it_finds_a_timetable() -> None:
+    """One room, four sessions, two slots a day: a one-day event fits in two days, if its
+    window holds them; the suggestion says so only when it was tried and found one."""
+    data = read_structured(INFEASIBLE / "solver-one-room.yaml")
+    narrow = explain(instance_from_data(data, "narrow"))
+    data["events"][0]["window"]["end"] = "1999-02-02"
+    wide = explain(instance_from_data(data, "wide"))
+    (narrow_h1,) = [f for f in narrow.findings if f.rule == "H1"]
+    (wide_h1,) = [f for f in wide.findings if f.rule == "H1"]
+    assert "allow it a day more (2 days)" in wide_h1.suggestion
+    assert "a day more alone finds no timetable" not in wide_h1.suggestion
+    assert "a day more alone finds no timetable" in narrow_h1.suggestion
+    assert "allow it a day more" not in narrow_h1.suggestion
+
+
 def test_indonesian_explanation() -> None:
     explanation = explain(load_instance(INFEASIBLE / "solver-trainers-away.yaml"), lang="id")
     ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
