@@ -715,6 +715,7 @@ def _rooms(d: _Diagnosis) -> None:
     """H7: no room of the event's venues has the facilities of a method, or is big enough."""
     _ = d.gettext
     capacity_hard = d.instance.policy.room_capacity == "hard"
+    too_small: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[_Offering]] = {}
     for item in d.offerings:
         if item.blocked:
             continue
@@ -753,26 +754,61 @@ def _rooms(d: _Diagnosis) -> None:
             continue
         attendees = item.offering.attendees
         if capacity_hard and all(room.capacity < attendees for room in fitting):
-            d.add(
-                "H7",
-                [*_offering_entities(item), *(("room", room.id) for room in fitting)],
-                _(
-                    "Topic {topic} in event {event} is attended by {audience}, {attendees} "
-                    "people, but the rooms that suit its methods ({rooms}) hold at most {largest}."
-                ).format(
-                    topic=topic,
-                    event=event,
-                    audience=d.audience(item),
-                    attendees=attendees,
-                    rooms=d.join(room.id for room in fitting),
-                    largest=max(room.capacity for room in fitting),
-                ),
-                _(
-                    "Teach it to each group apart (breakout), use a room for {attendees} people, "
-                    "or make room capacity soft in the policy."
-                ).format(attendees=attendees),
-            )
+            key = (item.event.id, item.offering.groups, tuple(room.id for room in fitting))
+            too_small.setdefault(key, []).append(item)
             item.blocked = True
+    for items in too_small.values():
+        _too_small(d, items)
+
+
+def _too_small(d: _Diagnosis, items: list[_Offering]) -> None:
+    """H7, told once for the offerings of one audience that no suitable room holds."""
+    _ = d.gettext
+    first = items[0]
+    fitting = [
+        room
+        for _venue, room in _event_rooms(d, first.event)
+        if any(method.facilities <= room.facilities for method in first.methods)
+    ]
+    largest = max(room.capacity for room in fitting)
+    attendees = first.offering.attendees
+    topics = list(dict.fromkeys(item.topic.id for item in items))
+    fields = {
+        "topic": _quote(topics[0]),
+        "topics": d.join(topics),
+        "event": _quote(first.event.id),
+        "audience": d.audience(first),
+        "attendees": attendees,
+        "rooms": d.join(room.id for room in fitting if room.capacity == largest),
+        "largest": largest,
+    }
+    if len(topics) == 1:
+        message = _(
+            "Topic {topic} in event {event} is attended by {audience}, {attendees} people, but "
+            "the largest room that suits its methods, {rooms}, holds {largest}."
+        )
+        hint = _(
+            "Teach it to each group apart (breakout), use a room for {attendees} people, or "
+            "make room capacity soft in the policy."
+        )
+    else:
+        message = _(
+            "Topics {topics} in event {event} are attended by {audience}, {attendees} people, "
+            "but the largest room that suits their methods, {rooms}, holds {largest}."
+        )
+        hint = _(
+            "Teach them to each group apart (breakout), use a room for {attendees} people, or "
+            "make room capacity soft in the policy."
+        )
+    d.add(
+        "H7",
+        [
+            *(entity for item in items for entity in _offering_entities(item)),
+            *(("room", room.id) for room in fitting),
+        ],
+        message.format(**fields),
+        hint.format(**fields),
+    )
 
 
 def _pinned(d: _Diagnosis) -> None:
