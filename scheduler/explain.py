@@ -92,7 +92,8 @@ def explain(
         if event_id is not None
         and not _a_day_more_helps(instance, event_id, deadline - time.perf_counter(), workers)
     }
-    told = [_finding(instance, key, lang, no_longer) for key in core]
+    view = _in_scope(instance, core)
+    told = [_finding(view, key, lang, no_longer) for key in core]
     runtime = time.perf_counter() - started
     return Explanation("infeasible", told, "solver", minimal, checks, runtime, core)
 
@@ -161,6 +162,21 @@ def _ordered(core: list[Guard]) -> list[Guard]:
 
 
 # Telling a rule in planners' words.
+
+
+def _in_scope(instance: Instance, core: Sequence[Guard]) -> Instance:
+    """`instance` with only the events of the conflict, so that the dates and events told
+    are theirs: the events whose sessions must all be held (H1 is in the conflict) and those
+    its other rules name. All events when no H1 is in the conflict."""
+    held = {entity for rule, kind, entity in core if (rule, kind) == ("H1", "event")}
+    if not held:
+        return instance
+    named = held | {entity for _rule, kind, entity in core if kind == "event"}
+    groups = {entity for _rule, kind, entity in core if kind == "group"}
+    named |= {event.id for event in instance.events if groups & set(event.groups)}
+    named |= {entity.split("/")[0] for _rule, kind, entity in core if kind == "pin"}
+    events = tuple(event for event in instance.events if event.id in named)
+    return instance.model_copy(update={"events": events})
 
 
 def _lengthened(instance: Instance, key: Guard) -> str | None:
