@@ -40,9 +40,9 @@ from models import (
 from models.calendar import is_rest_day
 from models.common import ROLES, in_any
 from models.instance import LENIENT
-from scheduler.errors import InputError, describe_validation_error
+from scheduler.errors import describe_validation_error
 from scheduler.i18n import long_date, role_name, texts
-from scheduler.loader import load_instance, read_structured
+from scheduler.loader import instance_shaped, load_instance, read_structured
 
 Gettext = Callable[[str], str]
 """The translation of a message template, e.g. `texts("id", "diagnose").gettext`."""
@@ -71,9 +71,7 @@ def load_lenient(path: Path) -> Instance:
     """
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
         return load_instance(path)
-    data = read_structured(path)
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping with the instance's sections at the top")
+    data = instance_shaped(read_structured(path), str(path))
     try:
         return Instance.model_validate(data, context=LENIENT)
     except ValidationError as exc:

@@ -65,10 +65,23 @@ def read_structured(path: Path) -> Any:
         raise InputError(f"{path}: invalid YAML ({exc})") from None
 
 
-def instance_from_data(data: Any, source: str) -> Instance:
-    """Validate already-parsed data as an instance; `source` names it in errors."""
+def instance_shaped(data: Any, source: str) -> dict[str, Any]:
+    """`data` if it has the top of an instance file; else bad input that says what it is."""
     if not isinstance(data, dict):
         raise InputError(f"{source}: expected a mapping with the instance's sections at the top")
+    if {"base", "changes"} <= data.keys():
+        raise InputError(
+            f"{source}: is a scenario, not an instance (write its instance with "
+            f"`tot scenario apply {source} --out FILE`, or compare it with `tot compare`)"
+        )
+    if {"sessions", "events"} <= data.keys() and "topics" not in data:
+        raise InputError(f"{source}: is a timetable, not an instance")
+    return data
+
+
+def instance_from_data(data: Any, source: str) -> Instance:
+    """Validate already-parsed data as an instance; `source` names it in errors."""
+    data = instance_shaped(data, source)
     try:
         return Instance.model_validate(data)
     except ValidationError as exc:
