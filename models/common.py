@@ -48,6 +48,19 @@ Rupiah = Annotated[int, Field(ge=0, le=10**12)]
 Headcount = Annotated[int, Field(gt=0, le=100_000)]
 """A number of people (room capacity, group size, attendees)."""
 
+Count = Annotated[int, Field(gt=0, le=1000)]
+"""A number of sessions, slots, days or positions: at most 1,000, far beyond any TOT, so that
+every model built from it stays finite."""
+
+CountOrZero = Annotated[int, Field(ge=0, le=1000)]
+"""A `Count` that may be 0."""
+
+MAX_WORKERS = 256
+"""The most search workers (threads) a solve may ask for."""
+
+MAX_SEED = 2**31 - 1
+"""The largest random seed: CP-SAT's seed is a 32-bit integer."""
+
 Weight = Annotated[int, Field(ge=0, le=1_000_000)]
 """A weight of a soft rule; priority levels (`policy.levels`) express "far more important"."""
 
@@ -102,8 +115,8 @@ def _local(value: dt.time) -> dt.time:
     """A clock time is local: the province's `time_zone` places it."""
     if value.tzinfo is not None:
         raise ValueError(
-            f"{value.isoformat(timespec='minutes')}: a clock time has no time zone (the province's time_zone "
-            "gives it)"
+            f"{value.isoformat(timespec='minutes')}: a clock time has no time zone (the "
+            "province's time_zone gives it)"
         )
     return value
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from models.common import (
     DEFAULT_TIME_ZONE,
+    MAX_SEED,
+    MAX_WORKERS,
     ROLES,
     ClockTime,
+    Count,
+    CountOrZero,
     DateRange,
     Facility,
     Frozen,
@@ -84,7 +88,7 @@ class Preferences(Frozen):
 
     avoid_weekdays: tuple[Weekday, ...] = ()
     avoid_dates: tuple[dt.date, ...] = ()
-    avoid_slots: tuple[PositiveInt, ...] = Field(
+    avoid_slots: tuple[Count, ...] = Field(
         default=(),
         description="Slot numbers of the day (1 = first) the trainer prefers not to teach.",
     )
@@ -105,8 +109,8 @@ class Trainer(Frozen):
     daily_fee: Rupiah = Field(default=0, description="Fee per working day, in rupiah.")
     available: tuple[DateRange, ...] | None = None
     unavailable: tuple[DateRange, ...] = ()
-    max_slots_per_day: PositiveInt | None = None
-    max_days: PositiveInt | None = None
+    max_slots_per_day: Count | None = None
+    max_days: Count | None = None
     preferences: Preferences = Preferences()
 
     @field_validator("topics", mode="before")
@@ -126,8 +130,8 @@ class Method(Frozen):
     name: str = ""
     participatory: bool = False
     facilities: frozenset[Facility] = frozenset()
-    min_slots: PositiveInt = 1
-    max_slots: PositiveInt | None = None
+    min_slots: Count = 1
+    max_slots: Count | None = None
 
     @model_validator(mode="after")
     def _lengths(self) -> Method:
@@ -146,15 +150,15 @@ class FacilitatorNeed(Frozen):
     """A facilitator position every session of a topic must fill, e.g. one lead."""
 
     role: Id = Field(default="lead", description="Name of the position: lead, co-facilitator, ...")
-    count: PositiveInt = 1
+    count: Count = 1
     trainer_roles: tuple[Role, ...] = Field(default=ROLES, min_length=1)
 
 
 class SlotRef(Frozen):
     """A slot of an event: day number (1 = first day of the event) and slot number (1 = first)."""
 
-    day: PositiveInt
-    slot: PositiveInt
+    day: Count
+    slot: Count
 
 
 class Pin(Frozen):
@@ -168,8 +172,8 @@ class Pin(Frozen):
         description="The offering, as session ids name it without the number: "
         "`event/topic/audience`, e.g. `tot-ntt/sti-hiv/all`."
     )
-    day: PositiveInt | None = Field(default=None, description="Day of the event, 1 = its first.")
-    slot: PositiveInt | None = Field(default=None, description="First slot, 1 = the first.")
+    day: Count | None = Field(default=None, description="Day of the event, 1 = its first.")
+    slot: Count | None = Field(default=None, description="First slot, 1 = the first.")
     room: Id | None = None
     trainers: tuple[Id, ...] = Field(
         default=(), description="Trainers who must be among the session's facilitators."
@@ -194,9 +198,9 @@ class Topic(Frozen):
 
     id: Id
     title: str = ""
-    sessions: PositiveInt = 1
-    slots_per_session: PositiveInt = 1
-    min_days: NonNegativeInt = Field(
+    sessions: Count = 1
+    slots_per_session: Count = 1
+    min_days: CountOrZero = Field(
         default=1, description="Distinct days its sessions should spread over (S2)."
     )
     methods: tuple[Id, ...] = Field(min_length=1)
@@ -262,7 +266,7 @@ class Event(Frozen):
     province: Id
     venues: tuple[Id, ...] = Field(min_length=1)
     window: DateRange
-    days: PositiveInt = Field(description="Length of the TOT in working days.")
+    days: Count = Field(description="Length of the TOT in working days.")
     slots: tuple[TimeSlot, ...] = Field(min_length=1)
     groups: tuple[Id, ...] = ()
     curriculum: tuple[CurriculumItem, ...] = Field(min_length=1)
@@ -282,7 +286,7 @@ class TravelLink(Frozen):
     """Travel between two provinces: days on the road and the return fare."""
 
     between: tuple[Id, Id]
-    days: NonNegativeInt = 1
+    days: CountOrZero = 1
     fare: Rupiah = Field(default=0, description="Return fare in rupiah.")
 
 
@@ -309,9 +313,9 @@ class Weights(Frozen):
 class SolverSettings(Frozen):
     """Solver defaults; the command line overrides them."""
 
-    time_limit: float = Field(default=60.0, gt=0)
-    workers: PositiveInt = 2
-    seed: NonNegativeInt = 0
+    time_limit: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    workers: Annotated[int, Field(gt=0, le=MAX_WORKERS)] = 2
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     search: Literal["auto", "portfolio", "lns"] = Field(
         default="auto",
         description="CP-SAT alone (portfolio), with large neighbourhood search beside it (lns), "
@@ -336,7 +340,7 @@ class Policy(Frozen):
     late_after: ClockTime = Field(
         default=dt.time(16, 0), description="A slot starting then or later is late (S11)."
     )
-    max_daily_slots: PositiveInt | None = Field(
+    max_daily_slots: Count | None = Field(
         default=None, description="Slots a day a group can take comfortably (S11); null: no limit."
     )
     cost_unit: Rupiah = Field(default=10_000, gt=0, description="Rupiah per S5 penalty point.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt
+from pydantic import Field, NonNegativeInt
 
-from models.common import ClockTime, Frozen, Id, SoftId
+from models.common import ClockTime, Count, Frozen, Id, SoftId
 
 TIMETABLE_FORMAT = "tot-timetable/1"
 
@@ -27,9 +27,9 @@ class ScheduledSession(Frozen):
     topic: Id
     groups: tuple[Id, ...]
     date: dt.date
-    day: PositiveInt = Field(description="Day of the event, 1 = its first day.")
-    slot: PositiveInt = Field(description="First slot of the day it occupies, 1 = the first slot.")
-    num_slots: PositiveInt = 1
+    day: Count = Field(description="Day of the event, 1 = its first day.")
+    slot: Count = Field(description="First slot of the day it occupies, 1 = the first slot.")
+    num_slots: Count = 1
     start_time: ClockTime | None = None
     end_time: ClockTime | None = None
     venue: Id

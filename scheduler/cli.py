@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from models import Instance, Timetable
+from models.common import MAX_SEED, MAX_WORKERS
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError, InputWarning
 from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
@@ -179,9 +180,12 @@ def solve_command(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", "-w", help="Search workers (threads).", min=1)
+        int | None,
+        typer.Option("--workers", "-w", help="Search workers (threads).", min=1, max=MAX_WORKERS),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.", min=0)] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed.", min=0, max=MAX_SEED)
+    ] = None,
     deterministic: Annotated[
         bool,
         typer.Option(

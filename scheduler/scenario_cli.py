@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from models.common import MAX_SEED, MAX_WORKERS
 from scheduler.cli import (
     EXIT_FOUND,
     EXIT_NONE,
@@ -112,6 +113,7 @@ def compare_command(
             "-p",
             help="Runs solved at the same time (default: the CPUs divided by --workers).",
             min=1,
+            max=MAX_WORKERS,
         ),
     ] = None,
     workers: Annotated[
@@ -121,6 +123,7 @@ def compare_command(
             "-w",
             help="CP-SAT workers per run (default 1).",
             min=1,
+            max=MAX_WORKERS,
         ),
     ] = 1,
     seed: Annotated[
@@ -130,6 +133,7 @@ def compare_command(
             help="Seed of every run; with one worker per run the runs are deterministic: the "
             "same files give the same tables.",
             min=0,
+            max=MAX_SEED,
         ),
     ] = None,
     executor: Annotated[

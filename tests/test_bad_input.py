@@ -23,6 +23,7 @@ CASES = [
     ("avoided_slot_out_of_range.yaml", "trainer 'dewi', field 'preferences.avoid_slots': slot 9 is beyond the 4 slots a day of every event"),
     ("bad_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-30': input should be a valid date"),
     ("bad_json.json", "line 1: invalid JSON"),
+    ("count_too_large.yaml", "topic 'partnership', field 'min_days': 1000000000000000000000000000000: input should be less than or equal to 1000"),
     ("curriculum_group_not_in_event.yaml", "event 'tot-bali', field 'curriculum': curriculum topic 'partnership': group 'staff' does not attend this event"),
     ("duplicate_key.yaml", "line 45: invalid YAML (key 'daily_fee' appears twice in one mapping)"),
     ("duplicate_trainer.yaml", "trainer 'dewi', field 'id': the id is used 2 times"),

@@ -11,15 +11,19 @@ fail, or raise `InputError` with one line that starts with the file's name.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import MergedCell
 
 from models import Instance, Timetable
 from scheduler.checker import check
@@ -30,6 +34,7 @@ from scheduler.model import build_model
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 from scheduler.timetable_io import read_timetable, timetable_json
+from scheduler.workbook import read_workbook, write_workbook
 from tests.conftest import DATA, INSTANCES
 
 SOURCES = {
@@ -169,8 +174,53 @@ def test_the_fuzzing_saw_both_outcomes() -> None:
         "timetable": test_a_broken_timetable_is_one_line_or_checked,
         "scenario": test_a_broken_scenario_is_one_line_or_applied,
     }
+    # The workbook property needs its fixture: it runs only in a whole run of this file.
+    if any(key[0] == "workbook" for key in OUTCOMES):
+        assert OUTCOMES.get(("workbook", "rejected"), 0) > 0
     for kind, run in properties.items():
         if not any(key[0] == kind for key in OUTCOMES):  # run alone: the property did not
             run()
         assert OUTCOMES.get((kind, "accepted"), 0) > 0, kind
         assert OUTCOMES.get((kind, "rejected"), 0) > OUTCOMES.get((kind, "accepted"), 0), kind
+
+
+WORKBOOK_VALUES: list[Any] = [
+    *(value for value in ODD_VALUES if not isinstance(value, list | dict)),
+    0.354, dt.time(8, 30), dt.datetime(1999, 2, 1, 8, 30), dt.date(1999, 2, 28), "none",
+    "a, b", "=1+1", "partnership:9", "lead: ghost", "1999-02-01..1999-02-03",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("workbook") / "tiny.xlsx"
+    write_workbook(path, TINY)
+    return path
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.data())
+def test_a_broken_workbook_is_one_line_or_valid(tiny_workbook: Path, data: st.DataObject) -> None:
+    book = openpyxl.load_workbook(tiny_workbook)
+    for _ in range(data.draw(st.integers(1, 3))):
+        sheet = book[data.draw(st.sampled_from(book.sheetnames))]
+        row = data.draw(st.integers(1, max(1, sheet.max_row)))
+        column = data.draw(st.integers(1, max(1, sheet.max_column)))
+        if data.draw(st.booleans()):
+            sheet.delete_rows(row) if data.draw(st.booleans()) else sheet.delete_cols(column)
+        elif not isinstance(cell := sheet.cell(row, column), MergedCell):
+            cell.value = data.draw(st.sampled_from(WORKBOOK_VALUES))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "broken.xlsx"
+        book.save(path)
+        try:
+            instance = read_workbook(path)
+        except InputError as error:
+            _rejected("workbook", str(path), error)
+            return
+    _accepted("workbook")
+    build_model(compile_instance(instance))
