@@ -11,7 +11,9 @@ fail, or raise `InputError` with one line that starts with the file's name.
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import json
 import math
 import tempfile
@@ -33,7 +35,7 @@ from scheduler.loader import instance_from_data, load_instance
 from scheduler.model import build_model
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
-from scheduler.timetable_io import read_timetable, timetable_json
+from scheduler.timetable_io import read_timetable, timetable_csv, timetable_json
 from scheduler.workbook import read_workbook, write_workbook
 from tests.conftest import DATA, INSTANCES
 
@@ -126,6 +128,9 @@ def _solved(instance: Instance) -> Timetable:
 
 
 TINY_TIMETABLE = json.loads(timetable_json(_solved(TINY)))
+TINY_ROWS = list(csv.reader(io.StringIO(timetable_csv(_solved(TINY)))))
+CSV_VALUES = ["", " ", "x", "ghost", "-1", "0", "9", "1000000000000000000000", "1.5", "nan",
+              "1999-02-30", "25:00", "8:30", "08:30+08:00", "dewi:lead", "dewi; ketut", "é"]  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -140,6 +145,36 @@ def test_a_broken_timetable_is_one_line_or_checked(data: Any) -> None:
             _rejected("timetable", str(path), error)
             return
     _accepted("timetable")
+    check(TINY, timetable)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_broken_csv_timetable_is_one_line_or_checked(data: st.DataObject) -> None:
+    rows = copy.deepcopy(TINY_ROWS)
+    for _ in range(data.draw(st.integers(1, 3))):
+        row = data.draw(st.integers(0, len(rows) - 1))
+        if not rows[row]:
+            continue
+        column = data.draw(st.integers(0, len(rows[row]) - 1))
+        kind = data.draw(st.sampled_from(["cell", "cell", "drop row", "drop column"]))
+        if kind == "drop row":
+            del rows[row]
+        elif kind == "drop column":
+            for line in rows:
+                del line[column : column + 1]
+        else:
+            rows[row][column] = data.draw(st.sampled_from(CSV_VALUES))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        try:
+            timetable = read_timetable(path, TINY)
+        except InputError as error:
+            _rejected("csv", str(path), error)
+            return
+    _accepted("csv")
     check(TINY, timetable)
 
 
@@ -172,6 +207,7 @@ def test_the_fuzzing_saw_both_outcomes() -> None:
     properties = {
         "instance": test_a_broken_instance_is_one_line_or_valid,
         "timetable": test_a_broken_timetable_is_one_line_or_checked,
+        "csv": test_a_broken_csv_timetable_is_one_line_or_checked,
         "scenario": test_a_broken_scenario_is_one_line_or_applied,
     }
     # The workbook property needs its fixture: it runs only in a whole run of this file.
