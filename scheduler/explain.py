@@ -290,8 +290,17 @@ def _room_h2(instance: Instance, room_id: str, lang: str) -> Told:
     return message, suggestion, (("room", room_id), ("venue", venue.id))
 
 
-def _trainer_topics(instance: Instance, trainer_id: str) -> str:
-    return ", ".join(f"'{topic}'" for topic in instance.trainer(trainer_id).topics)
+def _listing(ids: Sequence[str], lang: str) -> str:
+    """`'a', 'b' and 'c'`, in `lang`."""
+    quoted = [f"'{item}'" for item in ids]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    _ = texts(lang, "explain").gettext
+    return _("{items} and {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
+
+
+def _trainer_topics(instance: Instance, trainer_id: str, lang: str) -> str:
+    return _listing(list(instance.trainer(trainer_id).topics), lang)
 
 
 def _trainer_h3(instance: Instance, trainer_id: str, lang: str) -> Told:
@@ -300,9 +309,9 @@ def _trainer_h3(instance: Instance, trainer_id: str, lang: str) -> Told:
     message = _(
         "Trainer '{trainer}' leads one session at a time and works in one event a day; "
         "they are needed for {topics}."
-    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id, lang))
     suggestion = _("Add a trainer qualified for {topics} in {province}.").format(
-        topics=_trainer_topics(instance, trainer_id), province=trainer.home
+        topics=_trainer_topics(instance, trainer_id, lang), province=trainer.home
     )
     return message, suggestion, (("trainer", trainer_id),)
 
@@ -380,7 +389,7 @@ def _trainer_h5(instance: Instance, trainer_id: str, lang: str) -> Told:
     )
     suggestion = _(
         "Ask '{trainer}' to come on those dates, or add another trainer qualified for {topics}."
-    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id, lang))
     return message, suggestion, (("trainer", trainer_id),)
 
 
@@ -469,7 +478,7 @@ def _room_h7(instance: Instance, room_id: str, lang: str) -> Told:
 
 def _topic_h9(instance: Instance, topic_id: str, lang: str) -> Told:
     _ = texts(lang, "explain").gettext
-    before = ", ".join(f"'{t}'" for t in instance.topic(topic_id).prerequisites)
+    before = _listing(instance.topic(topic_id).prerequisites, lang)
     message = _("Topic '{topic}' must come after {before}.").format(topic=topic_id, before=before)
     suggestion = _("Drop a prerequisite of '{topic}', or relax its day rule.").format(
         topic=topic_id
@@ -481,11 +490,11 @@ def _trainer_h10(instance: Instance, trainer_id: str, lang: str) -> Told:
     _ = texts(lang, "explain").gettext
     events = _trainer_events(instance, trainer_id)
     message = _("Trainer '{trainer}' needs travel days between the events {events}.").format(
-        trainer=trainer_id, events=", ".join(f"'{e}'" for e in events)
+        trainer=trainer_id, events=_listing(events, lang)
     )
     suggestion = _(
         "Leave more days between those events, or find a trainer living nearer for {topics}."
-    ).format(topics=_trainer_topics(instance, trainer_id))
+    ).format(topics=_trainer_topics(instance, trainer_id, lang))
     return message, suggestion, (("trainer", trainer_id),)
 
 
@@ -504,7 +513,7 @@ def _trainer_h11(instance: Instance, trainer_id: str, lang: str) -> Told:
     )
     suggestion = _(
         "Raise the limits of '{trainer}', or add a trainer qualified for {topics}."
-    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id))
+    ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id, lang))
     return message, suggestion, (("trainer", trainer_id),)
 
 
