@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ortools.sat.python import cp_model
-from pydantic import ValidationError
 
 from models import Instance
 from models.calendar import working_days
@@ -86,14 +85,13 @@ def explain(
         return Explanation("infeasible", [fixed], "solver", True, 0, runtime)
     core, minimal, checks = _shrink(tm, core, deadline, workers)
     core = _ordered(core)
-    no_longer = {
-        event_id
+    day_more = {
+        event_id: _a_day_more(instance, event_id, deadline - time.perf_counter(), workers)
         for event_id in dict.fromkeys(_lengthened(instance, key) for key in core)
         if event_id is not None
-        and not _a_day_more_helps(instance, event_id, deadline - time.perf_counter(), workers)
     }
     view = _in_scope(instance, core)
-    told = [_finding(view, key, lang, no_longer) for key in core]
+    told = [_finding(view, key, lang, day_more) for key in core]
     runtime = time.perf_counter() - started
     return Explanation("infeasible", told, "solver", minimal, checks, runtime, core)
 
@@ -189,33 +187,40 @@ def _lengthened(instance: Instance, key: Guard) -> str | None:
     return None
 
 
-def _a_day_more_helps(instance: Instance, event_id: str, budget: float, workers: int) -> bool:
-    """Whether event `event_id` one day longer, in the same window, has a timetable (found
-    within `budget` seconds): what the suggestion to allow it a day more promises."""
+DayMore = Literal["helps", "no room in window", "no timetable", "unknown"]
+"""What allowing an event a day more does: gives a timetable, does not fit its window, is
+proven to give none, or was not decided in the time left."""
+
+
+def _a_day_more(instance: Instance, event_id: str, budget: float, workers: int) -> DayMore:
+    """What event `event_id` one day longer, in the same window, comes to (decided within
+    `budget` seconds): the suggestion to allow it a day more is made only when it helps."""
+    event = instance.event(event_id)
+    if len(working_days(instance.province(event.province), event)) <= event.days:
+        return "no room in window"
     if budget <= 0:
-        return False
-    data = instance.model_dump(mode="json")
-    for event in data["events"]:
-        if event["id"] == event_id:
-            event["days"] += 1
-    try:
-        longer = Instance.model_validate(data)
-    except ValidationError:  # the window does not hold a day more
-        return False
-    tm = build_model(compile_instance(longer))
+        return "unknown"
+    longer = instance.model_copy(
+        update={
+            "events": tuple(
+                e.model_copy(update={"days": e.days + 1}) if e.id == event_id else e
+                for e in instance.events
+            )
+        }
+    )
+    tm = build_model(compile_instance(longer, relaxed=True), guarding=True)
     tm.model.clear_objective()
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = min(CHECK_SECONDS, budget)
-    solver.parameters.num_workers = workers
-    solver.parameters.catch_sigint_signal = False
-    return solver.solve(tm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    verdict, _core = _check(tm, list(tm.guards), min(CHECK_SECONDS, budget), workers)
+    if verdict == "feasible":
+        return "helps"
+    return "no timetable" if verdict == "infeasible" else "unknown"
 
 
 def _finding(
-    instance: Instance, key: Guard, lang: str, no_longer: set[str] | None = None
+    instance: Instance, key: Guard, lang: str, day_more: dict[str, DayMore] | None = None
 ) -> Finding:
-    """`key` told in planners' words; a day more is not suggested for the events of
-    `no_longer`, where it was tried and found no timetable."""
+    """`key` told in planners' words; a day more for an event is suggested only where
+    `day_more` says it helps (or could not tell)."""
     rule, kind, entity = key
     _ = texts(lang, "explain").gettext
     tell = _TELLERS.get((rule, kind))
@@ -226,16 +231,20 @@ def _finding(
         return Finding(rule, (("policy", rule),), message, suggestion)
     message, suggestion, entities = tell(instance, entity, lang)
     event_id = _lengthened(instance, key)
-    if event_id is not None and event_id in (no_longer or set()):
-        suggestion = _(
-            "Widen or move the window of '{event}', or drop a topic (a day more alone finds "
-            "no timetable)."
-        ).format(event=event_id)
+    verdict = (day_more or {}).get(event_id or "", "unknown")
+    if event_id is not None and verdict in ("no room in window", "no timetable"):
+        why = (
+            _("its window holds no day more")
+            if verdict == "no room in window"
+            else _("a day more alone finds no timetable")
+        )
+        suggestion = _("Widen or move the window of '{event}', or drop a topic ({why}).").format(
+            event=event_id, why=why
+        )
         if (rule, kind) == ("H4", "group"):
             suggestion = _(
-                "Give '{group}' fewer sessions, or widen or move the window of '{event}' (a "
-                "day more alone finds no timetable)."
-            ).format(group=entity, event=event_id)
+                "Give '{group}' fewer sessions, or widen or move the window of '{event}' ({why})."
+            ).format(group=entity, event=event_id, why=why)
     return Finding(rule, entities, message, suggestion)
 
 

@@ -95,17 +95,27 @@ def test_a_topics_own_day_rule_is_named() -> None:
 
 def test_a_day_more_is_suggested_only_where_it_finds_a_timetable() -> None:
     """One room, four sessions, two slots a day: a one-day event fits in two days, if its
-    window holds them; the suggestion says so only when it was tried and found one."""
+    window holds them, and six sessions do not; the suggestion offers a day more only when it
+    was tried and found a timetable, and says why not otherwise."""
     data = read_structured(INFEASIBLE / "solver-one-room.yaml")
     narrow = explain(instance_from_data(data, "narrow"))
     data["events"][0]["window"]["end"] = "1999-02-02"
     wide = explain(instance_from_data(data, "wide"))
+    # A third group with two sessions: six sessions for the one room, four slots in two days.
+    data["groups"].append({"id": "staff", "size": 5})
+    data["topics"].append({"id": "more", "sessions": 2, "methods": ["discussion"]})
+    data["trainers"].append({**data["trainers"][0], "id": "citra", "topics": ["more"]})
+    data["events"][0]["groups"].append("staff")
+    data["events"][0]["curriculum"].append({"topic": "more", "groups": ["staff"]})
+    crowded = explain(instance_from_data(data, "crowded"))
     (narrow_h1,) = [f for f in narrow.findings if f.rule == "H1"]
     (wide_h1,) = [f for f in wide.findings if f.rule == "H1"]
+    (crowded_h1,) = [f for f in crowded.findings if f.rule == "H1"]
     assert "allow it a day more (2 days)" in wide_h1.suggestion
-    assert "a day more alone finds no timetable" not in wide_h1.suggestion
-    assert "a day more alone finds no timetable" in narrow_h1.suggestion
-    assert "allow it a day more" not in narrow_h1.suggestion
+    assert "(its window holds no day more)" in narrow_h1.suggestion
+    assert "(a day more alone finds no timetable)" in crowded_h1.suggestion
+    for finding in (narrow_h1, crowded_h1):
+        assert "allow it a day more" not in finding.suggestion
 
 
 def test_indonesian_explanation() -> None:
