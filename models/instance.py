@@ -445,7 +445,9 @@ def _check_calendars(instance: Instance) -> None:
         if len(available) < event.days:
             off = days_off(province, event.window.start, event.window.end)
             named = [f"{day} {name}" for day, name in sorted(off.items())]
-            rest = [day for day in event.window.days() if is_rest_day(province, day)]
+            rest = [
+                day for day in event.window.days() if day not in off and is_rest_day(province, day)
+            ]
             if rest:
                 named.append(f"{', '.join(map(str, rest))} rest day{'s' * (len(rest) > 1)}")
             raise InstanceError(

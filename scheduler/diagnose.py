@@ -713,7 +713,7 @@ def _rooms(d: _Diagnosis) -> None:
     """H7: no room of the event's venues has the facilities of a method, or is big enough."""
     _ = d.gettext
     capacity_hard = d.instance.policy.room_capacity == "hard"
-    too_small: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[_Offering]] = {}
+    too_small: dict[tuple[object, ...], tuple[list[Room], list[_Offering]]] = {}
     for item in d.offerings:
         if item.blocked:
             continue
@@ -752,22 +752,23 @@ def _rooms(d: _Diagnosis) -> None:
             continue
         attendees = item.offering.attendees
         if capacity_hard and all(room.capacity < attendees for room in fitting):
-            key = (item.event.id, item.offering.groups, tuple(room.id for room in fitting))
-            too_small.setdefault(key, []).append(item)
+            key = (
+                item.event.id,
+                item.offering.groups,
+                attendees,
+                tuple(room.id for room in fitting),
+            )
+            too_small.setdefault(key, (fitting, []))[1].append(item)
             item.blocked = True
-    for items in too_small.values():
-        _too_small(d, items)
+    for fitting, items in too_small.values():
+        _too_small(d, items, fitting)
 
 
-def _too_small(d: _Diagnosis, items: list[_Offering]) -> None:
-    """H7, told once for the offerings of one audience that no suitable room holds."""
+def _too_small(d: _Diagnosis, items: list[_Offering], fitting: list[Room]) -> None:
+    """H7, told once for the offerings of one audience that none of the `fitting` rooms (those
+    that suit their methods) holds."""
     _ = d.gettext
     first = items[0]
-    fitting = [
-        room
-        for _venue, room in _event_rooms(d, first.event)
-        if any(method.facilities <= room.facilities for method in first.methods)
-    ]
     largest = max(room.capacity for room in fitting)
     attendees = first.offering.attendees
     topics = list(dict.fromkeys(item.topic.id for item in items))
@@ -1137,12 +1138,12 @@ def _venue_days(d: _Diagnosis) -> None:
         ]
         venues = [d.instance.venue(venue_id) for venue_id in event.venues]
         open_days = {
-            venue.id: [
-                day for day in working if any(_room_open(venue, r, day) for r in venue.rooms)
-            ]
+            venue.id: {
+                day for day in working if any(_room_open(venue, room, day) for room in venue.rooms)
+            }
             for venue in venues
         }
-        most = max(len(set(run) & set(open_days[venue.id])) for run in runs for venue in venues)
+        most = max(len(open_days[venue.id].intersection(run)) for run in runs for venue in venues)
         if most >= event.days:
             continue
         num_slots = len(event.slots)
@@ -1154,15 +1155,20 @@ def _venue_days(d: _Diagnosis) -> None:
             for venue in venues
             if len(open_days[venue.id]) < len(working)
         )
-        for group in event.groups:
-            items = [
+        loads = {
+            group: [
                 item
                 for item in d.offerings
                 if item.event.id == event.id and group in item.offering.groups and not item.blocked
             ]
+            for group in event.groups
+        }
+        blocked: list[_Offering] = []
+        for group, items in loads.items():
             needed = sum(item.slots for item in items)
             if not items or needed <= most * num_slots:
                 continue
+            blocked += items
             d.add(
                 "H5",
                 [
@@ -1185,8 +1191,9 @@ def _venue_days(d: _Diagnosis) -> None:
                 ),
                 _("Book a venue for more days of the window, add a venue, or move the window."),
             )
-            for item in items:
-                item.blocked = True
+        # Every group is weighed before any is blocked: plenary sessions count for each.
+        for item in blocked:
+            item.blocked = True
 
 
 _DAY_RULES = ("first", "last", "not-first", "not-last")

@@ -37,7 +37,7 @@ CASES: list[tuple[str, set[str], list[tuple[str, str]], bool]] = [
     ("pre-trainer-limits.yaml", {"H11"}, [("trainer", "ketut"), ("topic", "role-play-practice")], True),
     ("pre-trainer-unavailable.yaml", {"H5"}, [("trainer", "ketut"), ("topic", "role-play-practice"), ("position", "lead")], True),
     ("pre-venue-closed.yaml", {"H5"}, [("event", "tot-bali"), ("venue", "sanur")], True),
-    ("pre-venue-open-apart.yaml", {"H5"}, [("event", "tot-bali"), ("venue", "sanur"), ("group", "women")], True),
+    ("pre-venue-open-apart.yaml", {"H5"}, [("event", "tot-bali"), ("venue", "sanur"), ("group", "women"), ("group", "waria")], True),
     ("pre-one-venue.yaml", {"H13"}, [("venue", "hotel"), ("venue", "ngo-office"), ("topic", "hiv-basics"), ("topic", "condom-negotiation")], True),
     ("pre-travel-days.yaml", {"H10"}, [("trainer", "dewi"), ("event", "tot-bali"), ("event", "tot-ntt")], True),
     ("pre-no-link-between-events.yaml", {"H10"}, [("trainer", "dewi"), ("province", "ntt"), ("province", "sulsel")], True),
@@ -145,6 +145,22 @@ def _data(name: str) -> dict[str, Any]:
 
 def _lenient(data: dict[str, Any]) -> Instance:
     return Instance.model_validate(data, context=LENIENT)
+
+
+def test_topics_no_room_holds_are_told_once_per_audience_and_size() -> None:
+    """Plenary topics that no room holds share one finding, naming the largest room; a topic
+    with more attendees than the rest is told apart, with its own count."""
+    data = _data("pre-room-too-small.yaml")
+    (together,) = diagnose(_lenient(data))
+    assert together.message.startswith("Topics 'partnership', 'hiv-basics' and 'planning'")
+    assert "33 people, but the largest room that suits their methods, 'pendopo', holds 30" in (
+        together.message
+    )
+    data["events"][0]["curriculum"][3]["attendees"] = 40
+    first, planning = diagnose(_lenient(data))
+    assert first.message.startswith("Topics 'partnership' and 'hiv-basics'")
+    assert planning.message.startswith("Topic 'planning'")
+    assert "40 people" in planning.message and "40 people" not in first.message
 
 
 def test_windows_far_enough_apart_leave_time_to_travel() -> None:
