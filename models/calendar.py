@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -64,3 +65,14 @@ def working_days(province: Province, event: Event) -> list[dt.date]:
     """The dates of the event's window on which training can take place, in order."""
     off = days_off(province, event.window.start, event.window.end)
     return [day for day in event.window.days() if day not in off and not is_rest_day(province, day)]
+
+
+def date_runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """The first and last date of each run of consecutive dates among `days`, in order."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == dt.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]

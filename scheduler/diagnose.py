@@ -37,11 +37,11 @@ from models import (
     days_off,
     working_days,
 )
-from models.calendar import is_rest_day
+from models.calendar import date_runs, is_rest_day
 from models.common import ROLES, in_any
 from models.instance import LENIENT
 from scheduler.errors import describe_validation_error
-from scheduler.i18n import long_date, role_name, texts
+from scheduler.i18n import and_list, long_date, role_name, texts
 from scheduler.loader import instance_shaped, load_instance, read_structured
 
 Gettext = Callable[[str], str]
@@ -271,11 +271,7 @@ class _Diagnosis:
 
     def join(self, items: Iterable[str], *, quote: bool = True) -> str:
         """`'a', 'b' and 'c'` in the language of the messages."""
-        words = [_quote(item) if quote else item for item in items]
-        if len(words) < 2:
-            return "".join(words)
-        _ = self.gettext
-        return _("{items} and {last}").format(items=", ".join(words[:-1]), last=words[-1])
+        return and_list([_quote(item) if quote else item for item in items], self.lang)
 
     def roles(self, roles: Sequence[str]) -> str:
         """`national or provincial` in the language of the messages."""
@@ -311,20 +307,12 @@ class _Diagnosis:
     def spans(self, days: Iterable[dt.date]) -> str:
         """`Monday 8 February 1999`, or `from ... to ...` for each run of consecutive dates."""
         _ = self.gettext
-        runs: list[list[dt.date]] = []
-        for day in sorted(days):
-            if runs and day - runs[-1][-1] == dt.timedelta(days=1):
-                runs[-1].append(day)
-            else:
-                runs.append([day])
         return self.join(
             (
-                self.date(run[0])
-                if len(run) == 1
-                else _("from {start} to {end}").format(
-                    start=self.date(run[0]), end=self.date(run[-1])
-                )
-                for run in runs
+                self.date(first)
+                if first == last
+                else _("from {start} to {end}").format(start=self.date(first), end=self.date(last))
+                for first, last in date_runs(days)
             ),
             quote=False,
         )

@@ -23,11 +23,11 @@ from typing import Literal
 from ortools.sat.python import cp_model
 
 from models import Instance
-from models.calendar import working_days
+from models.calendar import date_runs, working_days
 from models.common import in_any
 from scheduler.compile import compile_instance
 from scheduler.diagnose import Finding, diagnose
-from scheduler.i18n import long_date, rule_name, texts
+from scheduler.i18n import and_list, long_date, rule_name, texts
 from scheduler.model import Guard, TimetableModel, build_model
 
 Verdict = Literal["feasible", "infeasible", "unknown"]
@@ -301,11 +301,7 @@ def _room_h2(instance: Instance, room_id: str, lang: str) -> Told:
 
 def _listing(ids: Sequence[str], lang: str) -> str:
     """`'a', 'b' and 'c'`, in `lang`."""
-    quoted = [f"'{item}'" for item in ids]
-    if len(quoted) < 2:
-        return "".join(quoted)
-    _ = texts(lang, "explain").gettext
-    return _("{items} and {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
+    return and_list([f"'{item}'" for item in ids], lang)
 
 
 def _trainer_topics(instance: Instance, trainer_id: str, lang: str) -> str:
@@ -366,17 +362,12 @@ def _closed_dates(
 
 def _date_list(dates: Sequence[dt.date], lang: str) -> str:
     """`8 March 1999`, runs of days as `8 March 1999 - 10 March 1999`, joined by commas."""
-    runs: list[list[dt.date]] = []
-    for day in dates:
-        if runs and (day - runs[-1][-1]).days == 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    parts = []
-    for run in runs:
-        first = long_date(run[0], lang)
-        parts.append(first if len(run) == 1 else f"{first} - {long_date(run[-1], lang)}")
-    return ", ".join(parts)
+    return ", ".join(
+        long_date(first, lang)
+        if first == last
+        else f"{long_date(first, lang)} - {long_date(last, lang)}"
+        for first, last in date_runs(dates)
+    )
 
 
 def _trainer_events(instance: Instance, trainer_id: str) -> list[str]:

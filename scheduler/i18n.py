@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -104,6 +105,14 @@ def number(value: float, lang: str, digits: int = 2) -> str:
 def percent(fraction: float, lang: str, digits: int = 2) -> str:
     """`fraction` as a percentage: `7.12%` / `7,12%`."""
     return number(100 * fraction, lang, digits) + "%"
+
+
+def and_list(words: Sequence[str], lang: str) -> str:
+    """`a, b and c` (`a, b dan c`): words joined as a sentence lists them."""
+    if len(words) < 2:
+        return "".join(words)
+    joined = texts(lang, "rules").gettext("{items} and {last}")
+    return joined.format(items=", ".join(words[:-1]), last=words[-1])
 
 
 def role_name(role: str, lang: str) -> str:

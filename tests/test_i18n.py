@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from models.common import ROLES, RULE_NAMES
 from scheduler.i18n import (
     LOCALE_DIR,
+    and_list,
     long_date,
     month_name,
     number,
@@ -79,11 +80,14 @@ def test_catalogue_matches_the_code(area: str) -> None:
 
 def test_every_rule_and_role_name_is_translated() -> None:
     catalogue = _catalogue("rules")
-    assert set(catalogue) == set(RULE_NAMES.values()) | set(ROLES)
+    assert set(catalogue) == set(RULE_NAMES.values()) | set(ROLES) | {"{items} and {last}"}
     assert rule_name("S10", "id") == "kemitraan"
     assert rule_name("S10", "en") == "partnership"
     assert role_name("community", "id") == "komunitas"
     assert role_name("community", "en") == "community"
+    assert and_list(["'a'", "'b'", "'c'"], "id") == "'a', 'b' dan 'c'"
+    assert and_list(["a", "b"], "en") == "a and b"
+    assert and_list(["a"], "en") == "a"
 
 
 def test_dates_and_money() -> None:
