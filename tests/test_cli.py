@@ -148,6 +148,19 @@ def test_progress_lines_show_each_better_timetable_and_a_rising_bound_now_and_th
     assert "best 690  bound 580" in lines[-1]
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("--seed", "2147483648"), ("--workers", "257"), ("--workers", "0")]
+)
+def test_out_of_range_solver_options_are_refused(
+    runner: CliRunner, option: str, value: str
+) -> None:
+    """CP-SAT's seed is 32 bits; a huge one crashed the solver before the limit."""
+    result = runner.invoke(app, ["solve", str(DATA / "tiny.yaml"), option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_the_last_progress_line_is_the_result_and_is_not_repeated() -> None:
     out = io.StringIO()
     printer = _ProgressPrinter(Console(file=out, width=200, color_system=None), "en")

@@ -147,6 +147,11 @@ def _lenient(data: dict[str, Any]) -> Instance:
     return Instance.model_validate(data, context=LENIENT)
 
 
+def test_a_language_obstacle_names_the_group_that_speaks_it() -> None:
+    (finding,) = diagnose(load_lenient(INFEASIBLE / "pre-language.yaml"))
+    assert "'ketut' does not speak bug, the language of 'waria'" in finding.message
+
+
 def test_topics_no_room_holds_are_told_once_per_audience_and_size() -> None:
     """Plenary topics that no room holds share one finding, naming the largest room; a topic
     with more attendees than the rest is told apart, with its own count."""

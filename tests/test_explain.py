@@ -71,6 +71,21 @@ def test_trainer_dates_are_named() -> None:
     assert "add another trainer qualified for 'partnership'" in ayu.suggestion
 
 
+def test_only_the_events_of_the_conflict_are_told() -> None:
+    """A second event, in March, that can be held: neither its dates nor the trainer's March
+    absence belong in the explanation of the February conflict."""
+    data = read_structured(INFEASIBLE / "solver-trainers-away.yaml")
+    data["trainers"][0]["unavailable"].append({"start": "1999-03-02", "end": "1999-03-02"})
+    data["groups"].append({"id": "waria", "size": 8})
+    later = {**data["events"][0], "id": "tot-ubud", "venues": ["ubud"], "groups": ["waria"]}
+    later["window"] = {"start": "1999-03-01", "end": "1999-03-05"}
+    data["events"].append(later)
+    explanation = explain(instance_from_data(data, "two events"))
+    ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
+    assert ayu.message == "Trainer 'ayu' is unavailable on Tuesday 2 February 1999."
+    assert all("tot-ubud" not in f.message + f.suggestion for f in explanation.findings)
+
+
 def test_a_topics_own_day_rule_is_named() -> None:
     """NTT with two of its three national trainers away all January and the third from the
     25th: no national trainer can open the TOT in day 1, slot 1 (intro-project's own rule,
