@@ -126,22 +126,36 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     groups: list[dict[str, Any]] = []
     for e, province in enumerate(provinces):
-        rooms = [
-            {
-                "id": f"v{e}r{r}",
-                "capacity": draw(st.integers(5, 30)),
-                "facilities": draw(st.lists(st.sampled_from(FACILITIES), unique=True)),
-            }
-            for r in range(draw(st.integers(1, 3)))
-        ]
-        venues.append(
-            {
-                "id": f"v{e}",
-                "province": province["id"],
-                "daily_cost": draw(st.sampled_from([0, 200000])),
-                "rooms": rooms,
-            }
+        # Some venues or rooms are booked on a day or two of the first weeks.
+        closed = st.lists(
+            st.integers(0, 10).map(
+                lambda offset: {
+                    "start": (FIRST + dt.timedelta(days=offset)).isoformat(),
+                    "end": (FIRST + dt.timedelta(days=offset + offset % 2)).isoformat(),
+                }
+            ),
+            max_size=1,
         )
+        event_venues = [f"v{e}"] if draw(st.integers(0, 3)) else [f"v{e}", f"v{e}b"]
+        for venue_id in event_venues:
+            rooms = [
+                {
+                    "id": f"{venue_id}r{r}",
+                    "capacity": draw(st.integers(5, 30)),
+                    "facilities": draw(st.lists(st.sampled_from(FACILITIES), unique=True)),
+                    "unavailable": draw(closed),
+                }
+                for r in range(draw(st.integers(1, 3)))
+            ]
+            venues.append(
+                {
+                    "id": venue_id,
+                    "province": province["id"],
+                    "daily_cost": draw(st.sampled_from([0, 200000])),
+                    "unavailable": draw(closed),
+                    "rooms": rooms,
+                }
+            )
         event_groups = [f"e{e}g{g}" for g in range(draw(st.integers(1, 3)))]
         groups += [{"id": g, "size": draw(st.integers(3, 12))} for g in event_groups]
         days = draw(st.integers(1, 3))
@@ -151,7 +165,7 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
             {
                 "id": f"e{e}",
                 "province": province["id"],
-                "venues": [f"v{e}"],
+                "venues": event_venues,
                 "window": {
                     "start": start.isoformat(),
                     "end": (start + dt.timedelta(days=days + draw(st.integers(1, 3)))).isoformat(),
@@ -170,9 +184,10 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
             }
         )
     pins: list[dict[str, Any]] = []
-    for event, venue in zip(events, venues, strict=True):
+    for event in events:
         if not draw(st.booleans()):
             continue
+        venue = next(venue for venue in venues if venue["id"] == event["venues"][0])
         taught = event["curriculum"][0]
         together = taught["mode"] == "plenary" and len(event["groups"]) > 1
         audience = "all" if together else event["groups"][0]
