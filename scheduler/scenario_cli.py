@@ -55,6 +55,9 @@ scenario_app = typer.Typer(
 )
 app.add_typer(scenario_app, name="scenario")
 
+MAX_PARALLEL = 64
+"""The most runs `tot compare` solves at the same time (each a process)."""
+
 
 @scenario_app.command("apply")
 def apply_command(
@@ -113,7 +116,7 @@ def compare_command(
             "-p",
             help="Runs solved at the same time (default: the CPUs divided by --workers).",
             min=1,
-            max=MAX_WORKERS,
+            max=MAX_PARALLEL,
         ),
     ] = None,
     workers: Annotated[
