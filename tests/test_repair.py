@@ -350,6 +350,27 @@ def test_a_pinned_session_that_now_breaks_a_rule_is_named(
     assert "H5" in words and session["id"] in words and trainer in words
 
 
+def test_a_repair_with_nothing_pinned_does_not_blame_pins(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """The changed instance has no timetable at all: the repair says so, and why."""
+    tiny = DATA / "tiny.yaml"
+    published = tmp_path / "t.json"
+    solved = runner.invoke(app, ["solve", str(tiny), "-t", "5", "-q", "--out", str(published)])
+    assert solved.exit_code == 0, solved.output
+    data = read_structured(tiny)
+    data["events"][0]["window"]["end"] = data["events"][0]["window"]["start"]  # one day
+    data["events"][0]["days"] = 1
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(data, default=str), encoding="utf-8")
+    result = runner.invoke(app, ["repair", str(changed), "--from", str(published), "-t", "5"])
+    assert result.exit_code == 1, result.output
+    words = " ".join(result.output.split())
+    assert "pinned" not in words
+    assert "No timetable meets every rule of the instance as it is now." in words
+    assert "H4" in words
+
+
 def test_event_changes_name_a_new_venue(programme: tuple[Instance, Timetable]) -> None:
     """The table of a repair starts with events held elsewhere (or on other dates)."""
     _, published = programme
