@@ -184,8 +184,8 @@ def _agree(name: str, instance: Instance, mutated: Timetable) -> None:
         assert fixed.result.penalties == counted
         assert fixed.result.objective == report.total
     else:
-        rules = sorted({violation.message for violation in report.violations})
-        assert fixed.result.status == "INFEASIBLE", (rules, fixed.result.status)
+        broken = sorted({violation.message for violation in report.violations})
+        assert fixed.result.status == "INFEASIBLE", (broken, fixed.result.status)
 
 
 @pytest.mark.parametrize("name", list(CASES))
