@@ -87,7 +87,7 @@ class _ProgressPrinter:
         self.console = console
         self.last = -1.0
         self.shown = math.inf
-        self.printed: tuple[float, float] | None = None
+        self.printed: tuple[str | None, float, float] | None = None
         self.lang = lang
         self._ = texts(lang, "cli").gettext
 
@@ -97,7 +97,7 @@ class _ProgressPrinter:
         if result.objective is None or len(result.levels) > 1:
             return
         bound = result.bound if result.bound is not None else -math.inf
-        final: tuple[float, float] = (result.objective, bound)
+        final: tuple[str | None, float, float] = (None, result.objective, bound)
         if final == self.printed:
             return
         self.last = -1.0
@@ -109,7 +109,7 @@ class _ProgressPrinter:
             return
         self.last = progress.elapsed
         self.shown = progress.objective
-        self.printed = progress.objective, progress.bound
+        self.printed = progress.part, progress.objective, progress.bound
         _ = self._
         level = ""
         if progress.num_levels > 1:
