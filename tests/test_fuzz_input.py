@@ -17,8 +17,9 @@ import io
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 import yaml
@@ -48,6 +49,8 @@ ODD_VALUES: list[Any] = [
     "ghost", "all", "1999-02-30", "1999-02-01", "25:00", "08:30", "sunday", "é", [], [None],
     ["ghost"], [1, 2], {}, {"start": "1999-02-01"}, {"ghost": 1},
 ]  # fmt: skip
+_T = TypeVar("_T")
+
 OUTCOMES: dict[tuple[str, str], int] = {}
 """(kind of file, accepted or rejected) of every example."""
 
@@ -94,15 +97,22 @@ def broken(draw: st.DrawFn, original: Any) -> Any:
     return data
 
 
-def _rejected(kind: str, source: str, error: InputError) -> None:
-    message = str(error)
-    assert message.startswith(f"{source}: "), message
-    assert "\n" not in message, message
-    OUTCOMES[kind, "rejected"] = OUTCOMES.get((kind, "rejected"), 0) + 1
-
-
-def _accepted(kind: str) -> None:
-    OUTCOMES[kind, "accepted"] = OUTCOMES.get((kind, "accepted"), 0) + 1
+def _read(kind: str | None, source: str, reader: Callable[[], _T]) -> _T | None:
+    """What `reader` returns, or None when it refuses the input with one line that names
+    `source`; the outcome is counted under `kind`, if given."""
+    try:
+        value = reader()
+    except InputError as error:
+        message = str(error)
+        assert message.startswith(f"{source}: "), message
+        assert "\n" not in message, message
+        outcome = "rejected"
+        value = None
+    else:
+        outcome = "accepted"
+    if kind is not None:
+        OUTCOMES[kind, outcome] = OUTCOMES.get((kind, outcome), 0) + 1
+    return value
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,17 +124,10 @@ def test_a_broken_instance_is_one_line_or_valid(data: st.DataObject) -> None:
         # `tot explain` reads leniently (a position nobody fills is its to tell) and diagnoses.
         path = Path(folder) / name
         path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-        try:
-            diagnose(load_lenient(path))
-        except InputError as error:
-            assert "\n" not in str(error) and str(error).startswith(f"{path}: "), str(error)
-    try:
-        instance = instance_from_data(raw, name)
-    except InputError as error:
-        _rejected("instance", name, error)
-        return
-    _accepted("instance")
-    build_model(compile_instance(instance))
+        _read(None, str(path), lambda: diagnose(load_lenient(path)))
+    instance = _read("instance", name, lambda: instance_from_data(raw, name))
+    if instance is not None:
+        build_model(compile_instance(instance))
 
 
 TINY = load_instance(DATA / "tiny.yaml")
@@ -149,13 +152,9 @@ def test_a_broken_timetable_is_one_line_or_checked(data: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
         path.write_text(json.dumps(data), encoding="utf-8")
-        try:
-            timetable = read_timetable(path, TINY)
-        except InputError as error:
-            _rejected("timetable", str(path), error)
-            return
-    _accepted("timetable")
-    check(TINY, timetable)
+        timetable = _read("timetable", str(path), lambda: read_timetable(path, TINY))
+    if timetable is not None:
+        check(TINY, timetable)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -179,13 +178,9 @@ def test_a_broken_csv_timetable_is_one_line_or_checked(data: st.DataObject) -> N
         path = Path(folder) / "t.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows(rows)
-        try:
-            timetable = read_timetable(path, TINY)
-        except InputError as error:
-            _rejected("csv", str(path), error)
-            return
-    _accepted("csv")
-    check(TINY, timetable)
+        timetable = _read("csv", str(path), lambda: read_timetable(path, TINY))
+    if timetable is not None:
+        check(TINY, timetable)
 
 
 PROGRAMME = load_instance(INSTANCES / "tot-1999.yaml")
@@ -202,14 +197,12 @@ def test_a_broken_scenario_is_one_line_or_applied(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "s.yaml"
         path.write_text(yaml.safe_dump(data.draw(broken(original))), encoding="utf-8")
-        try:
-            # The base, tot-1999, is read once for every example, not from the scenario.
-            instance = apply_scenario(load_scenario(path), PROGRAMME, path)
-        except InputError as error:
-            _rejected("scenario", str(path), error)
-            return
-    _accepted("scenario")
-    compile_instance(instance)
+        # The base, tot-1999, is read once for every example, not from the scenario.
+        instance = _read(
+            "scenario", str(path), lambda: apply_scenario(load_scenario(path), PROGRAMME, path)
+        )
+    if instance is not None:
+        compile_instance(instance)
 
 
 WORKBOOK_VALUES: list[Any] = [
@@ -244,13 +237,9 @@ def test_a_broken_workbook_is_one_line_or_valid(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "broken.xlsx"
         book.save(path)
-        try:
-            instance = read_workbook(path)
-        except InputError as error:
-            _rejected("workbook", str(path), error)
-            return
-    _accepted("workbook")
-    build_model(compile_instance(instance))
+        instance = _read("workbook", str(path), lambda: read_workbook(path))
+    if instance is not None:
+        build_model(compile_instance(instance))
 
 
 def test_the_fuzzing_saw_both_outcomes() -> None:
