@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -326,22 +327,34 @@ def test_a_repair_that_did_not_prove_its_changes_fewest_says_so(
     assert status_caveat("en", longer) == status_caveat("en")
 
 
-def test_a_pinned_session_that_now_breaks_a_rule_is_named(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    """Its trainer is now away on its date: the repair cannot keep it, and says which rule."""
+def _published_tiny(runner: CliRunner, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A timetable of tests/data/tiny.yaml published by `tot solve`, and the instance's data
+    to change."""
     tiny = DATA / "tiny.yaml"
     published = tmp_path / "t.json"
     solved = runner.invoke(app, ["solve", str(tiny), "-t", "5", "-q", "--out", str(published)])
     assert solved.exit_code == 0, solved.output
+    return published, read_structured(tiny)
+
+
+def _written(tmp_path: Path, data: dict[str, Any]) -> Path:
+    """The changed instance `data`, as a file."""
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(data, default=str), encoding="utf-8")
+    return changed
+
+
+def test_a_pinned_session_that_now_breaks_a_rule_is_named(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Its trainer is now away on its date: the repair cannot keep it, and says which rule."""
+    published, data = _published_tiny(runner, tmp_path)
     session = json.loads(published.read_text(encoding="utf-8"))["sessions"][0]
     trainer = session["trainers"][0]["trainer"]
-    data = read_structured(tiny)
     for entry in data["trainers"]:
         if entry["id"] == trainer:
             entry["unavailable"] = [{"start": session["date"], "end": session["date"]}]
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(data, default=str), encoding="utf-8")
+    changed = _written(tmp_path, data)
     args = ["repair", str(changed), "--from", str(published), "--pin", session["id"], "-t", "5"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
@@ -354,15 +367,10 @@ def test_a_repair_with_nothing_pinned_does_not_blame_pins(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     """The changed instance has no timetable at all: the repair says so, and why."""
-    tiny = DATA / "tiny.yaml"
-    published = tmp_path / "t.json"
-    solved = runner.invoke(app, ["solve", str(tiny), "-t", "5", "-q", "--out", str(published)])
-    assert solved.exit_code == 0, solved.output
-    data = read_structured(tiny)
+    published, data = _published_tiny(runner, tmp_path)
     data["events"][0]["window"]["end"] = data["events"][0]["window"]["start"]  # one day
     data["events"][0]["days"] = 1
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(data, default=str), encoding="utf-8")
+    changed = _written(tmp_path, data)
     result = runner.invoke(app, ["repair", str(changed), "--from", str(published), "-t", "5"])
     assert result.exit_code == 1, result.output
     words = " ".join(result.output.split())
