@@ -210,6 +210,14 @@ class _Diagnosis:
             item.needs.append(need)
         return item
 
+    def attended(self, event: Event, group: str) -> list[_Offering]:
+        """The offerings of `event` that `group` attends."""
+        return [
+            item
+            for item in self.offerings
+            if item.event.id == event.id and group in item.offering.groups
+        ]
+
     def add(self, rule: str, entities: Iterable[tuple[str, str]], message: str, hint: str) -> None:
         self.findings.append(Finding(rule, tuple(dict.fromkeys(entities)), message, hint))
 
@@ -1082,11 +1090,7 @@ def _group_loads(d: _Diagnosis) -> None:
         num_slots = len(event.slots)
         capacity = event.days * num_slots
         for group in event.groups:
-            items = [
-                item
-                for item in d.offerings
-                if item.event.id == event.id and group in item.offering.groups
-            ]
+            items = d.attended(event, group)
             needed = sum(item.slots for item in items)
             if needed <= capacity:
                 continue
@@ -1144,11 +1148,7 @@ def _venue_days(d: _Diagnosis) -> None:
             if len(open_days[venue.id]) < len(working)
         )
         loads = {
-            group: [
-                item
-                for item in d.offerings
-                if item.event.id == event.id and group in item.offering.groups and not item.blocked
-            ]
+            group: [item for item in d.attended(event, group) if not item.blocked]
             for group in event.groups
         }
         blocked: list[_Offering] = []
