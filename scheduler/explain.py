@@ -216,9 +216,7 @@ def _a_day_more(instance: Instance, event_id: str, budget: float, workers: int) 
     return "no timetable" if verdict == "infeasible" else "unknown"
 
 
-def _finding(
-    instance: Instance, key: Guard, lang: str, day_more: dict[str, DayMore] | None = None
-) -> Finding:
+def _finding(instance: Instance, key: Guard, lang: str, day_more: dict[str, DayMore]) -> Finding:
     """`key` told in planners' words; a day more for an event is suggested only where
     `day_more` says it helps (or could not tell)."""
     rule, kind, entity = key
@@ -231,8 +229,8 @@ def _finding(
         return Finding(rule, (("policy", rule),), message, suggestion)
     message, suggestion, entities = tell(instance, entity, lang)
     event_id = _lengthened(instance, key)
-    verdict = (day_more or {}).get(event_id or "", "unknown")
-    if event_id is not None and verdict in ("no room in window", "no timetable"):
+    verdict = day_more.get(event_id) if event_id is not None else None
+    if verdict in ("no room in window", "no timetable"):
         why = (
             _("its window holds no day more")
             if verdict == "no room in window"
