@@ -18,6 +18,7 @@ import json
 import math
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -130,37 +131,51 @@ def test_a_broken_instance_is_one_line_or_valid(data: st.DataObject) -> None:
         build_model(compile_instance(instance))
 
 
-TINY = load_instance(DATA / "tiny.yaml")
+# What the properties break is made when first needed, not when the tests are collected.
 
 
-def _solved(instance: Instance) -> Timetable:
-    timetable = solve(instance, time_limit=5, deterministic=True).timetable
+@cache
+def _tiny() -> Instance:
+    return load_instance(DATA / "tiny.yaml")
+
+
+@cache
+def _tiny_timetable() -> Timetable:
+    timetable = solve(_tiny(), time_limit=5, deterministic=True).timetable
     assert timetable is not None
     return timetable
 
 
-TINY_SOLVED = _solved(TINY)
-TINY_TIMETABLE = json.loads(timetable_json(TINY_SOLVED))
-TINY_ROWS = list(csv.reader(io.StringIO(timetable_csv(TINY_SOLVED))))
+@cache
+def _tiny_timetable_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(timetable_json(_tiny_timetable()))
+    return data
+
+
+@cache
+def _tiny_rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO(timetable_csv(_tiny_timetable()))))
+
+
 CSV_VALUES = ["", " ", "x", "ghost", "-1", "0", "9", "1000000000000000000000", "1.5", "nan",
               "1999-02-30", "25:00", "8:30", "08:30+08:00", "dewi:lead", "dewi; ketut", "é"]  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(broken(TINY_TIMETABLE))
-def test_a_broken_timetable_is_one_line_or_checked(data: Any) -> None:
+@given(st.data())
+def test_a_broken_timetable_is_one_line_or_checked(data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.json"
-        path.write_text(json.dumps(data), encoding="utf-8")
-        timetable = _read("timetable", str(path), lambda: read_timetable(path, TINY))
+        path.write_text(json.dumps(data.draw(broken(_tiny_timetable_data()))), encoding="utf-8")
+        timetable = _read("timetable", str(path), lambda: read_timetable(path, _tiny()))
     if timetable is not None:
-        check(TINY, timetable)
+        check(_tiny(), timetable)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_broken_csv_timetable_is_one_line_or_checked(data: st.DataObject) -> None:
-    rows = copy.deepcopy(TINY_ROWS)
+    rows = copy.deepcopy(_tiny_rows())
     for _ in range(data.draw(st.integers(1, 3))):
         row = data.draw(st.integers(0, len(rows) - 1))
         if not rows[row]:
@@ -178,12 +193,16 @@ def test_a_broken_csv_timetable_is_one_line_or_checked(data: st.DataObject) -> N
         path = Path(folder) / "t.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows(rows)
-        timetable = _read("csv", str(path), lambda: read_timetable(path, TINY))
+        timetable = _read("csv", str(path), lambda: read_timetable(path, _tiny()))
     if timetable is not None:
-        check(TINY, timetable)
+        check(_tiny(), timetable)
 
 
-PROGRAMME = load_instance(INSTANCES / "tot-1999.yaml")
+@cache
+def _programme() -> Instance:
+    return load_instance(INSTANCES / "tot-1999.yaml")
+
+
 SCENARIOS = [
     {**yaml.safe_load(path.read_text(encoding="utf-8")), "base": str(INSTANCES / "tot-1999.yaml")}
     for path in sorted((INSTANCES / "scenarios").glob("*.yaml"))
@@ -199,7 +218,7 @@ def test_a_broken_scenario_is_one_line_or_applied(data: st.DataObject) -> None:
         path.write_text(yaml.safe_dump(data.draw(broken(original))), encoding="utf-8")
         # The base, tot-1999, is read once for every example, not from the scenario.
         instance = _read(
-            "scenario", str(path), lambda: apply_scenario(load_scenario(path), PROGRAMME, path)
+            "scenario", str(path), lambda: apply_scenario(load_scenario(path), _programme(), path)
         )
     if instance is not None:
         compile_instance(instance)
@@ -212,20 +231,18 @@ WORKBOOK_VALUES: list[Any] = [
 ]  # fmt: skip
 
 
-def _workbook_bytes(instance: Instance) -> bytes:
+@cache
+def _tiny_workbook() -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tiny.xlsx"
-        write_workbook(path, instance)
+        write_workbook(path, _tiny())
         return path.read_bytes()
-
-
-TINY_WORKBOOK = _workbook_bytes(TINY)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_a_broken_workbook_is_one_line_or_valid(data: st.DataObject) -> None:
-    book = openpyxl.load_workbook(io.BytesIO(TINY_WORKBOOK))
+    book = openpyxl.load_workbook(io.BytesIO(_tiny_workbook()))
     for _ in range(data.draw(st.integers(1, 3))):
         sheet = book[data.draw(st.sampled_from(book.sheetnames))]
         row = data.draw(st.integers(1, max(1, sheet.max_row)))
