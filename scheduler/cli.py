@@ -54,6 +54,11 @@ LangOption = Annotated[
 ForceOption = Annotated[
     bool, typer.Option("--force", "-f", help="Replace the target file if it exists.")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", help="Search workers (threads).", min=1, max=MAX_WORKERS),
+]
+SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed.", min=0, max=MAX_SEED)]
 
 
 def refuse_to_replace(target: Path, force: bool, lang: str) -> None:
@@ -179,13 +184,8 @@ def solve_command(
             min=0.01,
         ),
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", help="Search workers (threads).", min=1, max=MAX_WORKERS),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed.", min=0, max=MAX_SEED)
-    ] = None,
+    workers: WorkersOption = None,
+    seed: SeedOption = None,
     deterministic: Annotated[
         bool,
         typer.Option(

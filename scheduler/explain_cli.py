@@ -12,12 +12,13 @@ from rich.padding import Padding
 from rich.table import Table
 
 from models import Instance
-from models.common import MAX_SEED, MAX_WORKERS
 from scheduler.checker import check
 from scheduler.cli import (
     EXIT_FOUND,
     EXIT_NONE,
     LangOption,
+    SeedOption,
+    WorkersOption,
     _fail,
     _guard,
     _language,
@@ -127,8 +128,8 @@ def repair_command(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", "-t", help="Seconds.", min=0.01)
     ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, max=MAX_WORKERS)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, max=MAX_SEED)] = None,
+    workers: WorkersOption = None,
+    seed: SeedOption = None,
     deterministic: Annotated[bool, typer.Option("--deterministic")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the new timetable (as tot solve).")
