@@ -38,7 +38,7 @@ from scheduler.exports.files import write_file, write_folder
 from scheduler.i18n import number as decimal_text
 from scheduler.i18n import percent, rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
-from scheduler.repair import pair_sessions, repair, status_caveat
+from scheduler.repair import pair_sessions, plan_changes, repair, status_caveat
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 
@@ -350,14 +350,10 @@ def differences(base: Timetable, other: Timetable, lang: str = "en") -> list[Dif
     """
     _ = texts(lang, "compare").gettext
     found: list[Difference] = []
-    base_plans = {plan.event: plan for plan in base.events}
-    for plan in other.events:
-        before = base_plans.get(plan.event)
-        if before is None:
-            continue
-        if before.venue != plan.venue:
+    for before, plan, what in plan_changes(base, other):
+        if what == "venue":
             found.append(Difference(plan.event, "venue", before.venue, plan.venue))
-        if before.dates != plan.dates:
+        else:
             found.append(
                 Difference(
                     plan.event, "start", _dates(before.dates, lang), _dates(plan.dates, lang)

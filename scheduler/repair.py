@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from models import Instance, ScheduledSession, Timetable
+from models import EventPlan, Instance, ScheduledSession, Timetable
 from scheduler.checker import check
 from scheduler.compile import OfferingData
 from scheduler.errors import InputError
@@ -425,27 +425,37 @@ def compare(published: Timetable, repaired: Timetable) -> list[Change]:
     return sorted(changes, key=lambda c: c.session)
 
 
-def event_changes(published: Timetable, repaired: Timetable) -> list[Change]:
-    """Events whose venue or dates differ between the two timetables."""
-    before = {plan.event: plan for plan in published.events}
-    found: list[Change] = []
-    for plan in repaired.events:
-        old = before.get(plan.event)
+PlanChange = tuple[EventPlan, EventPlan, Literal["venue", "dates"]]
+
+
+def plan_changes(before: Timetable, after: Timetable) -> list[PlanChange]:
+    """(plan before, plan after, what differs) for each event of both whose venue or dates
+    differ, venue first: the event-level part of a repair's or a comparison's changes."""
+    earlier = {plan.event: plan for plan in before.events}
+    found: list[PlanChange] = []
+    for plan in after.events:
+        old = earlier.get(plan.event)
         if old is None:
             continue
         if old.venue != plan.venue:
-            found.append(Change(plan.event, ("venue",), old.venue, plan.venue))
+            found.append((old, plan, "venue"))
         if old.dates != plan.dates:
-            span = "{} - {}".format
-            found.append(
-                Change(
-                    plan.event,
-                    ("dates",),
-                    span(old.dates[0], old.dates[-1]) if old.dates else "-",
-                    span(plan.dates[0], plan.dates[-1]) if plan.dates else "-",
-                )
-            )
+            found.append((old, plan, "dates"))
     return found
+
+
+def event_changes(published: Timetable, repaired: Timetable) -> list[Change]:
+    """Events whose venue or dates differ between the two timetables."""
+
+    def span(plan: EventPlan) -> str:
+        return f"{plan.dates[0]} - {plan.dates[-1]}" if plan.dates else "-"
+
+    return [
+        Change(new.event, (what,), old.venue, new.venue)
+        if what == "venue"
+        else Change(new.event, (what,), span(old), span(new))
+        for old, new, what in plan_changes(published, repaired)
+    ]
 
 
 def _change(old: ScheduledSession, new: ScheduledSession) -> Change:
