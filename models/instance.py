@@ -332,6 +332,7 @@ def _check_curricula(instance: Instance) -> None:
                 )  # fmt: skip
             group_event[group_id] = event.id
         attended: set[tuple[str, str]] = set()
+        open_topics: set[str] = set()
         for item in event.curriculum:
             where = f"curriculum topic '{item.topic}'"
             if item.topic not in topics:
@@ -356,6 +357,15 @@ def _check_curricula(instance: Instance) -> None:
                     "event", event.id, "curriculum",
                     f"{where}: no groups attend it; name groups or give attendees",
                 )  # fmt: skip
+            if not item_groups:
+                # An offering is its event, topic and groups: two open items would be one.
+                if item.topic in open_topics:
+                    raise InstanceError(
+                        "event", event.id, "curriculum",
+                        f"{where}: taught twice with no groups; give one item with more "
+                        "attendees, or name the groups of each",
+                    )  # fmt: skip
+                open_topics.add(item.topic)
             topic = topics[item.topic]
             if topic.slots_per_session > len(event.slots):
                 raise InstanceError(

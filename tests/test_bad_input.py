@@ -36,6 +36,7 @@ CASES = [
     ("negative_weight.yaml", "policy, field 'weights.S3': -1: input should be greater than or equal to 0"),
     ("no_qualified_trainer.yaml", "topic 'planning', field 'facilitators': position 'lead' needs 1 provincial trainer(s)"),
     ("not_a_mapping.yaml", "expected a mapping with the instance's sections at the top"),
+    ("open_topic_twice.yaml", "event 'tot-bali', field 'curriculum': curriculum topic 'hiv-basics': taught twice with no groups; give one item with more attendees, or name the groups of each"),
     ("objective_out_of_range.yaml", "policy, field 'weights': costs and weights could make the objective reach 1.8e+18, beyond the 9.0e+15"),
     ("scenario_as_instance.yaml", "is a scenario, not an instance (write its instance with `tot scenario apply"),
     ("session_longer_than_day.yaml", "topic 'role-play-practice', field 'slots_per_session': a session of 5 slots is longer than a day"),
