@@ -21,6 +21,7 @@ from models import (
     Instance,
     Method,
     Offering,
+    Province,
     Room,
     ScheduledSession,
     SoftId,
@@ -30,6 +31,7 @@ from models import (
     Venue,
     working_days,
 )
+from models.calendar import days_off, is_rest_day
 from models.common import WEEKDAYS, DateRange
 from scheduler.i18n import number, role_name, texts, weekday
 
@@ -152,6 +154,9 @@ class _Context:
     offerings: dict[OfferingKey, Offering] = field(default_factory=dict)
     required: Counter[OfferingKey] = field(default_factory=Counter)
     working: dict[str, list[dt.date]] = field(default_factory=dict)
+    days_off: dict[str, dict[dt.date, str]] = field(default_factory=dict)
+    """Per event: the holidays and blackout dates of its window, with their names."""
+    provinces: dict[str, Province] = field(default_factory=dict)
     plans: dict[str, list[EventPlan]] = field(default_factory=dict)
     blocks: dict[str, list[dt.date]] = field(default_factory=dict)
     sessions: list[_Session] = field(default_factory=list)
@@ -180,9 +185,11 @@ def _build_context(instance: Instance, timetable: Timetable, lang: str = "en") -
         key = (offering.event, offering.topic, frozenset(offering.groups))
         ctx.offerings.setdefault(key, offering)
         ctx.required[key] += offering.num_sessions
-    provinces = {province.id: province for province in instance.provinces}
+    ctx.provinces = {province.id: province for province in instance.provinces}
     for event in instance.events:
-        ctx.working[event.id] = working_days(provinces[event.province], event)
+        province = ctx.provinces[event.province]
+        ctx.working[event.id] = working_days(province, event)
+        ctx.days_off[event.id] = days_off(province, event.window.start, event.window.end)
     for listed in timetable.events:
         ctx.plans.setdefault(listed.event, []).append(listed)
     for event in instance.events:
@@ -334,6 +341,22 @@ def _listed(items: Iterable[object]) -> str:
     return ", ".join(str(item) for item in items)
 
 
+def _not_working(ctx: _Context, event: Event, date: dt.date) -> str:
+    """Why `date` is not a working day of `event`: outside the window, a weekly rest day, or
+    a holiday or blackout date (named)."""
+    _ = ctx.gettext
+    if not event.window.start <= date <= event.window.end:
+        return _("outside its window {start} - {end}").format(
+            start=event.window.start, end=event.window.end
+        )
+    if is_rest_day(ctx.provinces[event.province], date):
+        return _("a weekly rest day ({weekday})").format(weekday=weekday(date, ctx.lang))
+    name = ctx.days_off[event.id].get(date, "?")
+    if name == "blackout":
+        return _("a blackout date of {province}").format(province=event.province)
+    return _("a day off: {name}").format(name=name)
+
+
 def _key(raw: ScheduledSession) -> OfferingKey:
     """The offering a session belongs to, by event, topic and set of groups."""
     return (raw.event, raw.topic, frozenset(raw.groups))
@@ -352,8 +375,21 @@ def _h1_complete(ctx: _Context) -> list[Violation]:
     _ = ctx.gettext
     found: dict[OfferingKey, list[str]] = defaultdict(list)
     violations: list[Violation] = []
+    ids = Counter(raw.id for raw in ctx.timetable.sessions)
+    for session_id, count in ids.items():
+        if count > 1:
+            message = _("{count} sessions have the id {session}; a session's id is its own")
+            violations.append(
+                Violation("H1", (session_id,), message.format(count=count, session=session_id))
+            )
     for raw in ctx.timetable.sessions:
         key = _key(raw)
+        repeated = [group for group, n in Counter(raw.groups).items() if n > 1]
+        if repeated:
+            message = _("session {session} lists group {groups} more than once")
+            violations.append(
+                Violation("H1", (raw.id,), message.format(session=raw.id, groups=_listed(repeated)))
+            )
         if key in ctx.offerings:
             found[key].append(raw.id)
         references: list[tuple[str, Sequence[str], Container[str]]] = [
@@ -385,7 +421,7 @@ def _h1_complete(ctx: _Context) -> list[Violation]:
             else:
                 template = _(
                     "session {session} matches no offering: event {event} does not teach "
-                    "topic {topic} to no group"
+                    "topic {topic} to an open audience (no groups)"
                 )
             message = template.format(
                 session=raw.id,
@@ -503,14 +539,16 @@ def _h5_availability(ctx: _Context) -> list[Violation]:
         event, topic, date = session.event, session.topic, session.date
         if date not in ctx.working[event.id]:
             problems.append(
-                _("{date} is not a working day of event {event}").format(
-                    date=date, event=_quote(event.id)
+                _("{date} is not a working day of event {event}: {reason}").format(
+                    date=date, event=_quote(event.id), reason=_not_working(ctx, event, date)
                 )
             )
-        if not _available(date, session.venue.available, session.venue.unavailable):
+        # The venue of its room: a session naming another venue is H13's.
+        venue = session.room_venue
+        if not _available(date, venue.available, venue.unavailable):
             problems.append(
                 _("venue {venue} is not available on {date}").format(
-                    venue=_quote(session.venue.id), date=date
+                    venue=_quote(venue.id), date=date
                 )
             )
         if not _available(date, None, session.room.unavailable):
@@ -889,7 +927,7 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
             message = _(
                 "trainer {trainer} works in {first_province} on {first_date} ({first}) "
                 "and in {second_province} on {second_date} ({second}): "
-                "{gap} day(s) apart, the trip takes {days}"
+                "{gap} day(s) apart, the trip takes {days} day(s)"
             )
             for first, second in itertools.product(first_held, second_held):
                 gap = abs((second.date - first.date).days)
@@ -943,13 +981,16 @@ def _h11_trainer_limits(ctx: _Context) -> list[Violation]:
                         )
                     )
         if trainer.max_days is not None and len(by_date) > trainer.max_days:
-            message = _("trainer {trainer} works on {count} dates; at most {limit}")
+            message = _("trainer {trainer} works on {count} dates ({dates}); at most {limit}")
             violations.append(
                 Violation(
                     "H11",
                     _ids(sessions),
                     message.format(
-                        trainer=_quote(trainer_id), count=len(by_date), limit=trainer.max_days
+                        trainer=_quote(trainer_id),
+                        count=len(by_date),
+                        dates=_listed(sorted(by_date)),
+                        limit=trainer.max_days,
                     ),
                 )
             )
@@ -974,8 +1015,11 @@ def _h12_event_block(ctx: _Context) -> list[Violation]:
             continue
         plan, block = plans[0], ctx.blocks[event.id]
         if plan.start not in ctx.working[event.id]:
-            message = _("event {event} starts on {date}, which is not a working day")
-            violations.append(Violation("H12", (), message.format(event=name, date=plan.start)))
+            message = _("event {event} starts on {date}, which is not a working day: {reason}")
+            reason = _not_working(ctx, event, plan.start)
+            violations.append(
+                Violation("H12", (), message.format(event=name, date=plan.start, reason=reason))
+            )
         if len(block) < event.days:
             message = _(
                 "event {event} starting {start} has only {count} of its {days} working days "
@@ -1005,12 +1049,21 @@ def _h12_event_block(ctx: _Context) -> list[Violation]:
             )
         for session in ctx.of_event(event.id):
             if session.day is None:
-                message = _("session {session} is on {date}, outside the block of event {event}")
+                message = _(
+                    "session {session} is on {date}, outside the block of event {event} "
+                    "({first} - {last})"
+                )
                 violations.append(
                     Violation(
                         "H12",
                         (session.id,),
-                        message.format(session=session.id, date=session.date, event=name),
+                        message.format(
+                            session=session.id,
+                            date=session.date,
+                            event=name,
+                            first=block[0] if block else "-",
+                            last=block[-1] if block else "-",
+                        ),
                     )
                 )
             elif session.raw.day != session.day:
@@ -1045,7 +1098,18 @@ def _h13_one_venue(ctx: _Context) -> list[Violation]:
             violations.append(
                 Violation("H13", (), message.format(event=name, venue=_quote(plan.venue)))
             )
-        for session in ctx.of_event(event.id):
+        held = ctx.of_event(event.id)
+        used = sorted({session.room_venue.id for session in held})
+        if plan is None and len(used) > 1:
+            message = _("event {event} uses rooms of {count} venues ({venues}); it needs one")
+            violations.append(
+                Violation(
+                    "H13",
+                    _ids(held),
+                    message.format(event=name, count=len(used), venues=_quoted(_, used)),
+                )
+            )
+        for session in held:
             where = session.room_venue.id
             room = {"session": session.id, "room": _quote(session.room.id), "where": _quote(where)}
             if plan is not None and where != plan.venue:

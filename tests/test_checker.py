@@ -484,6 +484,8 @@ BROKEN: list[Case] = [
     Case("H1 unknown topic", edit(P2, topic="ethics"), rules="H1"),
     Case("H1 unknown event", edit(P2, event="tot-ntt"), rules="H1"),
     Case("H1 matching no offering", edit(P2, groups=("women",)), rules="H1"),
+    Case("H1 two sessions with one id", rename({HIV: P1}), rules="H1"),
+    Case("H1 a group listed twice", edit(P1, groups=("women", "waria", "women")), rules="H1"),
     # H2 room: the role plays in parallel, with two facilitators, in one room
     Case("H2 same room", move(RPV, 1, 3, trainers="made"), (MADE,), rules="H2"),
     Case("H2 across events by the clock", edit(B1, room="pendopo"), base="two_grids", rules="H2"),
@@ -666,6 +668,12 @@ BROKEN: list[Case] = [
         rules="H13",
     ),
     Case("H13 a session names the wrong venue", edit(P2, venue="ubud"), (UBUD,), rules="H13"),
+    Case(
+        "H13 no plan, rooms of two venues",
+        chain(plans(), edit(P2, room="hall", venue="ubud")),
+        (UBUD, put("events.tot-bali.venues", ["sanur", "ubud"])),
+        rules="H12 H13",
+    ),
 ]
 
 
@@ -792,6 +800,47 @@ def test_message_names_who_what_when() -> None:
             f"trainer 'ketut' has two sessions at 1999-02-01 13:00: {RPW} and {RPV}",
         ),
     )
+
+
+def test_venue_closed_is_the_venue_of_the_room() -> None:
+    # P2 names ubud, but its room is in sanur, which is closed that day.
+    case = Case(
+        "wrong venue named",
+        edit(P2, venue="ubud"),
+        (UBUD, put("venues.sanur.unavailable", span(FEB_2))),
+    )
+    by_session = {(v.rule, v.sessions) for v in case.run().violations}
+    assert ("H5", (P2,)) in by_session
+    assert ("H13", (P2,)) in by_session
+
+
+def test_messages_say_why_and_which_dates() -> None:
+    def messages(case: Case, rule: str) -> list[str]:
+        return [v.message for v in case.run().violations if v.rule == rule]
+
+    blackout = put("provinces.bali.blackout_dates", [FEB_2])
+    assert messages(Case("off", tweaks=(blackout,)), "H5") == [
+        f"session {s}: 1999-02-02 is not a working day of event 'tot-bali': a blackout date of bali"
+        for s in (RPV, P2, PL)
+    ]
+    outside = messages(Case("out", edit(PL, date=FEB_3, day=3)), "H12")
+    assert outside == [
+        f"session {PL} is on 1999-02-03, outside the block of event 'tot-bali' "
+        "(1999-02-01 - 1999-02-02)"
+    ]
+    early = messages(Case("early", edit(PL, date=dt.date(1999, 1, 31))), "H5")
+    assert early == [
+        f"session {PL}: 1999-01-31 is not a working day of event 'tot-bali': "
+        "outside its window 1999-02-01 - 1999-02-03"
+    ]
+    rest = messages(Case("rest", tweaks=(put("provinces.bali.rest_days", ["tuesday"]),)), "H5")
+    assert rest[0].endswith(
+        "1999-02-02 is not a working day of event 'tot-bali': a weekly rest day (Tuesday)"
+    )
+    days = messages(Case("days", tweaks=(put("trainers.ketut.max_days", 1),)), "H11")
+    assert days == ["trainer 'ketut' works on 2 dates (1999-02-01, 1999-02-02); at most 1"]
+    twice = messages(Case("one id", rename({HIV: P1})), "H1")
+    assert twice == [f"2 sessions have the id {P1}; a session's id is its own"]
 
 
 def test_session_ids_are_given_for_each_violation() -> None:
