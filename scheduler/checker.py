@@ -433,8 +433,16 @@ def _h1_complete(ctx: _Context) -> list[Violation]:
     for key, required in ctx.required.items():
         sessions = found.get(key, [])
         if len(sessions) != required:
-            message = _("offering {offering} has {count} session(s); it needs {required}").format(
-                offering=_label(key, ctx.offerings[key]), count=len(sessions), required=required
+            template = (
+                _("offering {offering} has {count} session(s) ({sessions}); it needs {required}")
+                if sessions
+                else _("offering {offering} has {count} session(s); it needs {required}")
+            )
+            message = template.format(
+                offering=_label(key, ctx.offerings[key]),
+                count=len(sessions),
+                sessions=_listed(sessions),
+                required=required,
             )
             violations.append(Violation("H1", tuple(sessions), message))
     return violations
@@ -689,7 +697,7 @@ def _h6_qualification(ctx: _Context) -> list[Violation]:
         for trainer_id, times in Counter(f.trainer for f in session.raw.trainers).items():
             if times > 1:
                 problems.append(
-                    _("trainer {trainer} fills {count} positions").format(
+                    _("trainer {trainer} is listed {count} times; one fills one position").format(
                         trainer=_quote(trainer_id), count=times
                     )
                 )
