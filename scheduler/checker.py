@@ -937,26 +937,31 @@ def _h10_travel(ctx: _Context) -> list[Violation]:
                 "and in {second_province} on {second_date} ({second}): "
                 "{gap} day(s) apart, the trip takes {days} day(s)"
             )
+            # One violation per pair of dates, naming the sessions of each date.
+            too_close: dict[tuple[dt.date, dt.date], tuple[set[str], set[str]]] = {}
             for first, second in itertools.product(first_held, second_held):
-                gap = abs((second.date - first.date).days)
-                if gap <= link.days:
-                    violations.append(
-                        Violation(
-                            "H10",
-                            (first.id, second.id),
-                            message.format(
-                                trainer=_quote(trainer_id),
-                                first_province=first_province,
-                                first_date=first.date,
-                                first=first.id,
-                                second_province=second_province,
-                                second_date=second.date,
-                                second=second.id,
-                                gap=gap,
-                                days=link.days,
-                            ),
-                        )
+                if abs((second.date - first.date).days) <= link.days:
+                    ids = too_close.setdefault((first.date, second.date), (set(), set()))
+                    ids[0].add(first.id)
+                    ids[1].add(second.id)
+            for (first_date, second_date), (first_ids, second_ids) in sorted(too_close.items()):
+                violations.append(
+                    Violation(
+                        "H10",
+                        (*sorted(first_ids), *sorted(second_ids)),
+                        message.format(
+                            trainer=_quote(trainer_id),
+                            first_province=first_province,
+                            first_date=first_date,
+                            first=_listed(sorted(first_ids)),
+                            second_province=second_province,
+                            second_date=second_date,
+                            second=_listed(sorted(second_ids)),
+                            gap=abs((second_date - first_date).days),
+                            days=link.days,
+                        ),
                     )
+                )
     return violations
 
 

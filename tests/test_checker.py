@@ -841,6 +841,12 @@ def test_messages_say_why_and_which_dates() -> None:
     assert days == ["trainer 'ketut' works on 2 dates (1999-02-01, 1999-02-02); at most 1"]
     twice = messages(Case("one id", rename({HIV: P1})), "H1")
     assert twice[0] == f"2 sessions have the id {P1}; a session's id is its own"
+    soon = chain(reblock("tot-ntt", dt.date(2001, 3, 7)), copy_as("tot-ntt/t1/gb/1", "again"))
+    trip = messages(Case("trip", soon, base="three_provinces"), "H10")
+    assert trip == [
+        "trainer 'dewi' works in bali on 2001-03-05 (tot-bali/t1/ga/1) and in ntt on "
+        "2001-03-07 (again, tot-ntt/t1/gb/1): 2 day(s) apart, the trip takes 2 day(s)"
+    ]
     short = messages(Case("short", drop(P2)), "H1")
     assert len(short) == 1 and short[0].endswith(f"has 1 session(s) ({P1}); it needs 2")
 
