@@ -61,8 +61,10 @@ WorkersOption = Annotated[
 SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed.", min=0, max=MAX_SEED)]
 
 
-def refuse_to_replace(target: Path, force: bool, lang: str) -> None:
-    """A file the planner may have edited by hand is not overwritten by accident."""
+def refuse_to_replace(target: Path, force: bool, lang: str, inputs: Sequence[Path] = ()) -> None:
+    """A file the planner may have edited by hand is not overwritten by accident, and never,
+    even with `force`, when it is one of the command's `inputs`."""
+    refuse_own_input(target, *inputs)
     if target.exists() and not force:
         _ = texts(lang, "cli").gettext
         _fail(_("{path}: already exists (add --force to replace it)").format(path=target))

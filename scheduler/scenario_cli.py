@@ -81,7 +81,7 @@ def apply_command(
     base = _guard(lambda: load_base(scenario, scenario_path))
     instance = _guard(lambda: apply_scenario(scenario, base, scenario_path))
     language = _language(lang, instance)
-    refuse_to_replace(out, force, language)
+    refuse_to_replace(out, force, language, inputs=[scenario_path, Path(scenario.base)])
     _ = texts(language, "compare").gettext
     _guard(lambda: write_instance(out, instance))
     Console(highlight=False, soft_wrap=True).print(

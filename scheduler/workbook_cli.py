@@ -74,7 +74,7 @@ def convert_command(
     instance = _guard(lambda: load_instance(source))
     language = _language(lang, instance)
     _ = texts(language, "workbook").gettext
-    refuse_to_replace(target, force, language)
+    refuse_to_replace(target, force, language, inputs=[source])
     _guard(lambda: save_instance(target, instance, language))
     Console(highlight=False, soft_wrap=True).print(
         _("Converted {source} to {target}").format(source=source, target=target)

@@ -148,6 +148,28 @@ def test_output_over_an_input_is_refused(runner: CliRunner, tmp_path: Path) -> N
     assert instance.read_text() == before
 
 
+def test_force_never_replaces_an_input(runner: CliRunner, tmp_path: Path) -> None:
+    """`--force` replaces an existing file, but not the instance converted or the scenario
+    (or its base) applied: that would lose the planner's comments and sheets."""
+    instance = tmp_path / "plan.yaml"
+    instance.write_text((DATA / "tiny.yaml").read_text())
+    scenario = tmp_path / "cheaper.yaml"
+    scenario.write_text("name: cheaper\nbase: plan.yaml\nchanges: []\n")
+    before = instance.read_text(), scenario.read_text()
+    for args in (
+        ["convert", str(instance), str(instance), "--force"],
+        ["scenario", "apply", str(scenario), "--out", str(instance), "--force"],
+        ["scenario", "apply", str(scenario), "--out", str(scenario), "--force"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        out = args[2] if args[0] == "convert" else args[-2]
+        assert result.stderr.strip() == (
+            f"{out}: is an input of this command; write the result to another file"
+        )
+    assert (instance.read_text(), scenario.read_text()) == before
+
+
 def test_an_existing_folder_named_as_a_file_is_not_written_into(
     runner: CliRunner, tmp_path: Path
 ) -> None:
