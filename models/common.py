@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -42,7 +43,19 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "sunday",
 )
 
-Rupiah = Annotated[int, Field(ge=0, le=10**12)]
+def _whole_rupiah(value: Any) -> Any:
+    """Refuse a decimal number or thousands separators: `650.000` (Indonesian for 650,000)
+    is a decimal in YAML and JSON, and would silently be 650 rupiah."""
+    separated = isinstance(value, str) and re.fullmatch(r"\d{1,3}([.,]\d{3})+", value.strip())
+    if (isinstance(value, float) and not isinstance(value, bool)) or separated:
+        raise ValueError(
+            f"{value!r}: rupiah are a whole number written without separators or decimals "
+            "(650000, not 650.000 or 650,000)"
+        )
+    return value
+
+
+Rupiah = Annotated[int, BeforeValidator(_whole_rupiah), Field(ge=0, le=10**12)]
 """An amount of money in rupiah: up to Rp 1 trillion, which keeps every cost exact."""
 
 Headcount = Annotated[int, Field(gt=0, le=100_000)]

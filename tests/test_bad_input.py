@@ -29,6 +29,7 @@ CASES = [
     ("duplicate_trainer.yaml", "trainer 'dewi', field 'id': the id is used 2 times"),
     ("duplicate_travel_link.yaml", "travel link 'bali-bali', field 'between': a link needs two different provinces"),
     ("fee_too_large.yaml", "trainer 'dewi', field 'daily_fee': 5000000000000: input should be less than or equal to 1000000000000"),
+    ("fee_with_separator.yaml", "trainer 'dewi', field 'daily_fee': 400.0: rupiah are a whole number written without separators or decimals (650000, not 650.000 or 650,000)"),
     ("fee_not_a_number.yaml", "trainer 'ketut', field 'daily_fee': 'abc': input should be a valid integer"),
     ("missing_capacity.yaml", "room 'pendopo', field 'capacity': is required"),
     ("misspelt_field.yaml", "event 'tot-bali', field 'windw': is not a known field (did you mean 'window'?)"),
