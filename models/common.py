@@ -43,6 +43,7 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "sunday",
 )
 
+
 def _whole_rupiah(value: Any) -> Any:
     """Refuse a decimal number or thousands separators: `650.000` (Indonesian for 650,000)
     is a decimal in YAML and JSON, and would silently be 650 rupiah."""
