@@ -75,6 +75,12 @@ def load_scenario(path: str | Path) -> Scenario:
     data = read_structured(path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping with name, base and changes at the top")
+    if "base" not in data and {"events", "trainers"} & data.keys():
+        kind = "a timetable" if "sessions" in data else "an instance"
+        raise InputError(
+            f"{path}: is {kind}, not a scenario (a scenario names its base instance and "
+            "the changes to it; see instances/scenarios/)"
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

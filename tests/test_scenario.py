@@ -311,6 +311,9 @@ BAD_CASES = [
     ("impossible_date.yaml",
      "change 1 (unavailable), field 'dates[1].end': '1999-02-30': input should be a valid date "
      "or datetime, day value is outside expected range"),
+    ("instance_not_scenario.yaml",
+     "is an instance, not a scenario (a scenario names its base instance and the changes to "
+     "it; see instances/scenarios/)"),
     ("missing_base.yaml", f"base {DATA / 'scenarios' / 'nowhere.yaml'}: no such file"),
     ("pin_outside_event.yaml",
      "change 1 (pin): pin 'tot-bali/planning/all', field 'day': 1 slot(s) from day 3 slot 1 "
