@@ -4,6 +4,7 @@ and write one back (YAML, JSON, Excel workbook)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,47 @@ def load_instance(path: str | Path) -> Instance:
 
 
 def instance_data(instance: Instance) -> dict[str, Any]:
-    """The plain data of an instance file: values that differ from the defaults, sets sorted."""
+    """The plain data of an instance file: values that differ from the defaults, sets sorted,
+    clock times as `HH:MM`."""
     data = instance.model_dump(mode="json", exclude_defaults=True)
     _sort_sets(data)
-    return data
+    short: dict[str, Any] = _short_times(data)
+    return short
+
+
+_CLOCK = re.compile(r"\d\d:\d\d:00")
+
+
+def _short_times(node: Any) -> Any:
+    """`08:30:00` (how a time dumps) as `08:30`, as instance files write clock times."""
+    if isinstance(node, dict):
+        return {key: _short_times(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_short_times(item) for item in node]
+    if isinstance(node, str) and _CLOCK.fullmatch(node):
+        return node[:5]
+    return node
+
+
+class _InstanceDumper(yaml.SafeDumper):
+    """Quotes every clock time alike: YAML 1.1 would read an unquoted 10:00 as 600 (base 60)
+    but 08:30 as text, so PyYAML quotes only some of them."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "'" if re.fullmatch(r"\d\d:\d\d", text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_InstanceDumper.add_representer(str, _represent_text)
+
+
+def instance_text(instance: Instance, suffix: str) -> str:
+    """An instance as the text of an instance file: JSON for `.json`, else YAML."""
+    data = instance_data(instance)
+    if suffix.lower() == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.dump(data, Dumper=_InstanceDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _sort_sets(node: Any) -> None:
@@ -137,14 +175,8 @@ def save_instance(path: str | Path, instance: Instance, lang: str = "en") -> Non
         from scheduler.workbook import write_workbook
 
         write_workbook(path, instance, lang)
-    elif suffix == ".json":
-        text = json.dumps(instance_data(instance), indent=2, ensure_ascii=False)
-        write_text_atomically(path, text + "\n")
-    elif suffix in (".yaml", ".yml"):
-        data = instance_data(instance)
-        write_text_atomically(
-            path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-        )
+    elif suffix in (".json", ".yaml", ".yml"):
+        write_text_atomically(path, instance_text(instance, suffix))
     else:
         known = ", ".join(WRITABLE_SUFFIXES)
         raise InputError(

@@ -10,14 +10,12 @@ problem found there is laid at the change that last touched the entity concerned
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from models import (
@@ -49,7 +47,7 @@ from scheduler.errors import (
     field_path,
     pydantic_problem,
 )
-from scheduler.loader import load_instance, read_structured
+from scheduler.loader import instance_text, load_instance, read_structured
 from scheduler.timetable_io import write_text_atomically
 
 ENTITY_MODELS: dict[str, type[BaseModel]] = {
@@ -105,14 +103,6 @@ def apply_scenario(scenario: Scenario, base: Instance, source: str | Path) -> In
     for number, change in enumerate(scenario.changes, start=1):
         applier.apply(number, change)
     return applier.result()
-
-
-def instance_text(instance: Instance, suffix: str) -> str:
-    """An instance as an instance file: YAML, or JSON for `.json`; defaults left out."""
-    data = instance.model_dump(mode="json", exclude_defaults=True)
-    if suffix.lower() == ".json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_instance(path: Path, instance: Instance) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -205,6 +206,10 @@ def test_convert_both_ways(runner: CliRunner, tmp_path: Path) -> None:
         assert f"Converted {args[0]} to {args[1]}" in result.output
     expected = load_instance(source)
     assert load_instance(book) == load_instance(yaml_back) == load_instance(json_back) == expected
+    # Clock times are written as instance files write them: 'HH:MM', every one quoted alike.
+    times = re.findall(r"(?:start|end|late_after): (\S+:\S+)", yaml_back.read_text())
+    assert times and all(re.fullmatch(r"'\d\d:\d\d'", time) for time in times), times
+    assert '"08:00"' in json_back.read_text()
 
 
 def test_convert_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: Path) -> None:
