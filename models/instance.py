@@ -460,10 +460,9 @@ def _check_calendars(instance: Instance) -> None:
             ]
             if rest:
                 named.append(f"{', '.join(map(str, rest))} rest day{'s' * (len(rest) > 1)}")
+            after = f" after holidays and rest days ({'; '.join(named)})" if named else ""
             raise InstanceError(
                 "event", event.id, "window",
                 f"{event.window.start}..{event.window.end} has {len(available)} working "
-                f"day{'s' * (len(available) != 1)} "
-                f"after holidays and rest days ({'; '.join(named)}); the event needs "
-                f"{event.days}",
+                f"day{'s' * (len(available) != 1)}{after}; the event needs {event.days}",
             )  # fmt: skip

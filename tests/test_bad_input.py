@@ -56,6 +56,7 @@ CASES = [
     ("unquoted_impossible_date.yaml", "event 'tot-bali', field 'window.end': '1999-02-29': input should be a valid date"),
     ("venue_in_other_province.yaml", "event 'tot-bali', field 'venues': venue 'sanur' is in ntt, not bali"),
     ("window_reversed.yaml", "event 'tot-bali', field 'window': end 1999-02-03 is before start 1999-02-05"),
+    ("window_shorter_than_event.yaml", "event 'tot-bali', field 'window': 1999-02-01..1999-02-03 has 3 working days; the event needs 4"),
     ("window_too_short_after_holidays.yaml", "event 'tot-bali', field 'window': 1999-01-18..1999-01-20 has 1 working day after holidays and rest days (1999-01-19 Eid al-Fitr; 1999-01-20 Eid al-Fitr Second Day); the event needs 2"),
     ("yaml_syntax.yaml", "line 6: invalid YAML"),
     ("zero_capacity.yaml", "room 'pendopo', field 'capacity': 0: input should be greater than 0"),
