@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from models import EventPlan, Instance, ScheduledSession, Timetable, working_days
 from scheduler.cells import FORMULA_STARTS, safe_cell
-from scheduler.errors import InputError, InputWarning, describe_validation_error
+from scheduler.errors import InputError, InputWarning, describe_validation_error, pydantic_problem
 
 CSV_COLUMNS = (
     "session",
@@ -277,5 +277,5 @@ def _session_from_row(path: Path, number: int, row: dict[str, Any]) -> Scheduled
         first = exc.errors(include_url=False)[0]
         column = {"id": "session"}.get(str(first["loc"][0]), str(first["loc"][0]))
         raise InputError(
-            f"{path}: row {number}, column {column}: {first['input']!r}: {first['msg'].lower()}"
+            f"{path}: row {number}, column {column}: {pydantic_problem(first)}"
         ) from None

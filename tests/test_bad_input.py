@@ -197,6 +197,12 @@ def test_bad_timetable_csv(runner: CliRunner, tmp_path: Path) -> None:
         result.stderr.strip()
         == f"{table}: row 2, column date: '1999-02-31': input should be a valid date or datetime, day value is outside expected range"
     )
+    # A date as spreadsheets of the region write it: the format is said.
+    table.write_text(table.read_text().replace("1999-02-31", "01/02/1999"))
+    result = runner.invoke(app, ["check", str(DATA / "tiny.yaml"), str(table)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"{table}: row 2, column date: '01/02/1999': ")
+    assert result.stderr.strip().endswith("(dates are written YYYY-MM-DD)")
 
 
 def test_real_process_prints_no_traceback() -> None:
