@@ -76,13 +76,19 @@ def export_command(
         written = _guard(lambda: write_export(out, instance, timetable, report, language, trainer))
         if written is not None:
             _print_folder_notes(console, written, language)
+        elif trainer is not None and not any(
+            f.trainer == trainer for s in timetable.sessions for f in s.trainers
+        ):
+            note = _("Trainer {trainer} has no sessions in this timetable: the calendar is empty")
+            console.print(note.format(trainer=f"'{trainer}'"), markup=False, soft_wrap=True)
     if not report.feasible:
         Console(stderr=True, highlight=False).print(
             _("Warning: the timetable breaks {count} hard rule(s); `tot check` lists them.")
             .format(count=len(report.violations)),
             markup=False,
         )  # fmt: skip
-    console.print(_("Timetable written to {path}").format(path=out), markup=False)
+    done = _("Calendars written to {path}") if folder else _("Timetable written to {path}")
+    console.print(done.format(path=out), markup=False)
 
 
 def _print_folder_notes(console: Console, written: FolderExport, lang: str) -> None:

@@ -587,9 +587,33 @@ def test_export_command_writes_every_format(
     out = f"{tmp_path}/out/{name}"
     result = runner.invoke(app, ["export", str(DATA / "tiny.yaml"), str(fixed_files), "--out", out])
     assert result.exit_code == 0, result.output
-    assert "Timetable written to" in result.stdout
+    written = "Calendars written to" if name.startswith("ical") else "Timetable written to"
+    assert written in result.stdout
     ids = {s.id for s in _fixed_timetable(load_instance(DATA / "tiny.yaml")).sessions}
     assert _session_ids(Path(out.rstrip("/"))) == ids
+
+
+def test_export_says_when_a_trainers_calendar_is_empty(runner: CliRunner, tmp_path: Path) -> None:
+    instance = load_instance(DATA / "tiny.yaml")
+    timetable = _fixed_timetable(instance)
+    sessions = tuple(
+        s.model_copy(
+            update={
+                "trainers": tuple(f.model_copy(update={"trainer": "ketut"}) for f in s.trainers)
+            }
+        )
+        for s in timetable.sessions
+    )
+    path = tmp_path / "ketut-only.json"
+    write_timetable(path, timetable.model_copy(update={"sessions": sessions}))
+    out = tmp_path / "dewi.ics"
+    args = ["export", str(DATA / "tiny.yaml"), str(path), "--out", str(out), "--trainer", "dewi"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Trainer 'dewi' has no sessions in this timetable: the calendar is empty" in (
+        result.stdout
+    )
+    assert out.exists()
 
 
 def _session_ids(out: Path) -> set[str]:
