@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 
 from models import SOFT_IDS, Instance, ScheduledSession, SoftId, Timetable
@@ -39,6 +40,7 @@ from scheduler.i18n import number as decimal_text
 from scheduler.i18n import percent, rule_name, rupiah, short_date, texts
 from scheduler.loader import load_instance
 from scheduler.repair import pair_sessions, plan_changes, repair, status_caveat
+from scheduler.report import Wrapped, fit_columns, keep_units, table_parts
 from scheduler.scenario import apply_scenario, load_scenario
 from scheduler.solve import solve
 
@@ -604,15 +606,26 @@ def render_comparison(
     Without `timing`, the solve time row is left out (it is measured, not computed).
     """
     _ = texts(lang, "compare").gettext
-    table = Table(title=_("Scenarios compared with the base"), show_lines=False)
-    table.add_column(_("key figure"), no_wrap=True)
-    for number, outcome in enumerate(comparison.outcomes):
-        heading = outcome.label if number else _("{label} (base)").format(label=outcome.label)
-        table.add_column(heading, justify="right", overflow="fold")
-    for row in kpi_rows(comparison, lang):
-        if timing or not row.timing:
-            table.add_row(row.name, *row.cells)
-    console.print(table)
+    rows = [row for row in kpi_rows(comparison, lang) if timing or not row.timing]
+
+    def kpi_table(run_indices: Sequence[int]) -> Table:
+        table = Table(show_lines=False)
+        table.add_column(_("key figure"))
+        for run_idx in run_indices:
+            label = comparison.outcomes[run_idx].label
+            heading = _("{label} (base)").format(label=label) if run_idx == 0 else label
+            table.add_column(Wrapped(heading), justify="right")
+        for row in rows:
+            # Amounts and units on one line: `Rp 20,050,000`, `12 slots`.
+            cells = [Wrapped(keep_units(row.cells[run_idx])) for run_idx in run_indices]
+            table.add_row(Wrapped(row.name), *cells)
+        return table
+
+    # Too many runs for the console: the runs in parts, each with the names of the figures.
+    parts = table_parts(console, range(len(comparison.outcomes)), kpi_table)
+    parts[0].title = _("Scenarios compared with the base")
+    for part in parts:
+        console.print(part)
     for outcome in comparison.outcomes:
         console.print(f"  {outcome.label}: {outcome.title}", markup=False, highlight=False)
     for note in comparison_notes(comparison, lang):
@@ -627,20 +640,28 @@ def render_comparison(
         if found is None:
             console.print(_("no timetable to compare"), markup=False)
             continue
-        console.print(difference_summary(found, lang), markup=False, highlight=False)
+        console.print(Wrapped(keep_units(difference_summary(found, lang))))
         if not found:
             continue
+        shown = found[:MAX_SHOWN_DIFFERENCES]
         details = Table(show_header=True, box=None, padding=(0, 2, 0, 0))
         for heading in (_("session or event"), _("change"), _("base"), _("scenario")):
-            details.add_column(heading, overflow="fold")
-        for difference in found[:MAX_SHOWN_DIFFERENCES]:
+            details.add_column(heading)
+        for difference in shown:
             details.add_row(
-                difference.subject,
-                aspect_text(difference.aspect, lang),
-                difference.before,
-                difference.after,
+                Wrapped(difference.subject),  # ids break after a '/' only
+                Wrapped(aspect_text(difference.aspect, lang)),
+                Wrapped(difference.before),
+                Wrapped(difference.after),
             )
-        console.print(details)
+        if fit_columns(console, details):
+            console.print(details)
+        else:  # too narrow for the columns: each difference under its session or event
+            for difference in shown:
+                aspect = aspect_text(difference.aspect, lang)
+                line = f"{aspect}: {difference.before or '–'} → {difference.after or '–'}"
+                console.print(Wrapped(difference.subject))
+                console.print(Padding(Wrapped(line), (0, 0, 0, 2), expand=False))
         if len(found) > MAX_SHOWN_DIFFERENCES:
             console.print(
                 _("... and {count} more (--out writes them all)").format(

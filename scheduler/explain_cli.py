@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from models import Instance
 from scheduler.checker import check
@@ -33,8 +34,8 @@ from scheduler.diagnose import load_lenient
 from scheduler.explain import Explanation, explain
 from scheduler.i18n import number, texts
 from scheduler.loader import load_instance
-from scheduler.repair import Repair, change_name, pinned_sessions, repair, status_caveat
-from scheduler.report import render_penalties, render_violations
+from scheduler.repair import Change, Repair, change_name, pinned_sessions, repair, status_caveat
+from scheduler.report import Wrapped, fit_columns, render_penalties, render_violations
 from scheduler.solve import Result, StopHandle
 from scheduler.timetable_io import read_timetable
 
@@ -219,17 +220,29 @@ def _print_changes(console: Console, repaired: Repair, lang: str) -> None:
     _ = texts(lang, "explain").gettext
     changed = [*repaired.events, *(c for c in repaired.changes if c.kinds != ("kept",))]
     if changed:
-        table = Table(title=_("What changed"), title_justify="left")
-        # Session ids are copied into `--pin`: the other columns fold rather than cut them.
-        widest = max(len(change.session) for change in changed)
-        table.add_column(_("Session"), min_width=widest, no_wrap=True)
-        # Headings whole too: other cells fold within them.
+        title = _("What changed")
+        table = Table(title=title, title_justify="left")
+        # Session ids are copied into `--pin`: whole, on one line; other cells wrap between words.
+        table.add_column(_("Session"), no_wrap=True)
         for heading in (_("Change"), _("Before"), _("After")):
-            table.add_column(heading, overflow="fold", min_width=len(heading))
+            table.add_column(heading)
         for change in changed:
-            kinds = ", ".join(change_name(kind, lang) for kind in change.kinds)
             table.add_row(
-                escape(change.session), kinds, escape(change.before), escape(change.after)
+                Text(change.session),
+                Wrapped(_change_kinds(change, lang)),
+                Wrapped(change.before),
+                Wrapped(change.after),
             )
-        console.print(table)
+        if fit_columns(console, table):
+            console.print(table)
+        else:  # too narrow for whole ids beside the rest: each change under its session id
+            console.print(Text(title, style="table.title"))
+            for change in changed:
+                line = f"{_change_kinds(change, lang)}: {change.before} → {change.after}"
+                console.print(Wrapped(change.session))
+                console.print(Padding(Wrapped(line), (0, 0, 0, 2), expand=False))
     console.print(repaired.summary(lang))
+
+
+def _change_kinds(change: Change, lang: str) -> str:
+    return ", ".join(change_name(kind, lang) for kind in change.kinds)
