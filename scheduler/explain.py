@@ -265,21 +265,19 @@ def _event_h1(instance: Instance, event_id: str, lang: str) -> Told:
         slots_text = _("1 slot")
     sessions = _sessions_of(instance, event_id)
     template = _(
-        "All {sessions} sessions of event '{event}' must take place in {days} of {slots}, "
-        "between {first} and {last}."
+        "All {sessions} sessions of event '{event}' must take place in {days} of {slots}, {when}."
     )
     if sessions == 1:
         template = _(
-            "The only session of event '{event}' must take place in {days} of {slots}, "
-            "between {first} and {last}."
+            "The only session of event '{event}' must take place in {days} of {slots}, {when}."
         )
+    when = _("between {first} and {last}").format(
+        first=long_date(days[0], lang), last=long_date(days[-1], lang)
+    )
+    if days[0] == days[-1]:
+        when = _("on {date}").format(date=long_date(days[0], lang))
     message = template.format(
-        sessions=sessions,
-        event=event_id,
-        days=days_text,
-        slots=slots_text,
-        first=long_date(days[0], lang),
-        last=long_date(days[-1], lang),
+        sessions=sessions, event=event_id, days=days_text, slots=slots_text, when=when
     )
     suggestion = _(
         "Widen or move the window of '{event}', allow it a day more ({days} days), or drop a topic."
@@ -314,7 +312,8 @@ def _trainer_h3(instance: Instance, trainer_id: str, lang: str) -> Told:
         "they are needed for {topics}."
     ).format(trainer=trainer_id, topics=_trainer_topics(instance, trainer_id, lang))
     suggestion = _("Add a trainer qualified for {topics} in {province}.").format(
-        topics=_trainer_topics(instance, trainer_id, lang), province=trainer.home
+        topics=_trainer_topics(instance, trainer_id, lang),
+        province=instance.province(trainer.home).name,
     )
     return message, suggestion, (("trainer", trainer_id),)
 
@@ -432,8 +431,8 @@ def _topic_h5(instance: Instance, topic_id: str, lang: str) -> Told:
     days = {
         "first": _("on the first day only"),
         "last": _("on the last day only"),
-        "not-first": _("not on the first day"),
-        "not-last": _("not on the last day"),
+        "not-first": _("on any day but the first"),
+        "not-last": _("on any day but the last"),
     }
     rules = [days[topic.days]] if topic.days in days else []
     if topic.unavailable:

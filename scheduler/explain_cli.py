@@ -76,11 +76,12 @@ def print_explanation(
         grid.add_row(f"[bold]{finding.rule}[/bold]", escape(finding.message))
         grid.add_row("", f"-> {escape(finding.suggestion)}")
     console.print(Padding(grid, (0, 0, 0, 2)))
-    console.print(
-        _("Explained in {seconds}s ({checks} checks).").format(
-            seconds=number(explanation.runtime, lang, 1), checks=explanation.checks
-        )
-    )
+    seconds = number(explanation.runtime, lang, 1)
+    if explanation.checks:
+        done = _("Explained in {seconds}s ({checks} checks).")
+    else:  # found before any search
+        done = _("Explained in {seconds}s.")
+    console.print(done.format(seconds=seconds, checks=explanation.checks))
     return explanation
 
 

@@ -126,6 +126,8 @@ def test_a_day_more_is_suggested_only_where_it_finds_a_timetable() -> None:
     (narrow_h1,) = [f for f in narrow.findings if f.rule == "H1"]
     (wide_h1,) = [f for f in wide.findings if f.rule == "H1"]
     (crowded_h1,) = [f for f in crowded.findings if f.rule == "H1"]
+    assert narrow_h1.message.endswith("in 1 day of 2 slots, on Monday 1 February 1999.")
+    assert wide_h1.message.endswith("between Monday 1 February 1999 and Tuesday 2 February 1999.")
     assert "allow it a day more (2 days)" in wide_h1.suggestion
     assert "(its window holds no day more)" in narrow_h1.suggestion
     assert "(a day more alone finds no timetable)" in crowded_h1.suggestion
@@ -137,6 +139,9 @@ def test_indonesian_explanation() -> None:
     explanation = explain(load_instance(INFEASIBLE / "solver-trainers-away.yaml"), lang="id")
     ayu = next(f for f in explanation.findings if ("trainer", "ayu") in f.entities)
     assert ayu.message == "Pelatih 'ayu' tidak tersedia pada Selasa 2 Februari 1999."
+    dewi = explain(load_instance(INFEASIBLE / "solver-trainer-two-events.yaml"))
+    (told,) = [f for f in dewi.findings if ("trainer", "dewi") in f.entities]
+    assert told.suggestion.endswith(" in Bali.")  # the province's name, not its id
 
 
 @pytest.mark.parametrize("path", [DATA / "tiny.yaml", INSTANCES / "ntt.yaml"])
@@ -150,6 +155,14 @@ def test_explain_command_fits_one_screen(runner: CliRunner) -> None:
     assert "Room 'pendopo' of venue 'sanur' holds one session at a time." in result.output
     assert "Add a room at 'sanur'" in result.output
     assert len(result.output.splitlines()) <= 25
+
+
+def test_explain_command_counts_checks_only_when_it_searched(runner: CliRunner) -> None:
+    found = runner.invoke(app, ["explain", str(INFEASIBLE / "pre-travel-days.yaml")])
+    searched = runner.invoke(app, ["explain", str(INFEASIBLE / "solver-one-room.yaml")])
+    assert found.exit_code == searched.exit_code == 1
+    assert found.output.rstrip().endswith("s.") and "checks)" not in found.output
+    assert searched.output.rstrip().endswith("checks).")
 
 
 def test_explain_command_on_a_feasible_instance(runner: CliRunner) -> None:
