@@ -25,7 +25,14 @@ from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
 from scheduler.i18n import LANGUAGES, number, percent, resolve, texts
 from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
 from scheduler.loader import load_instance
-from scheduler.report import render_penalties, render_timetable, render_ud2, render_violations
+from scheduler.report import (
+    NO_BREAK_SPACE,
+    Wrapped,
+    render_penalties,
+    render_timetable,
+    render_ud2,
+    render_violations,
+)
 from scheduler.solve import Progress, Result, StopHandle, solve
 from scheduler.timetable_io import (
     WRITERS,
@@ -271,7 +278,7 @@ def solve_command(
         console, result.penalties, {s: instance.policy.weights.of(s) for s in result.penalties},
         result.objective or 0, report.cost_idr, language,
     )  # fmt: skip
-    console.print(_summary(result, language))
+    print_summary(console, result, language)
     if not agreed:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
         _fail(
@@ -372,8 +379,8 @@ def _language(lang: str | None, instance: Instance) -> str:
     return resolve(checked_lang(lang), instance.language)
 
 
-def _summary(result: Result, lang: str) -> str:
-    """One line: status, objective, bound, gap and times, in `lang`."""
+def _summary_parts(result: Result, lang: str) -> list[str]:
+    """Status, objective, bound, gap and times, in `lang`: the parts of the summary line."""
     _ = texts(lang, "cli").gettext
     status = {
         "OPTIMAL": _("optimal (proven)"),
@@ -391,7 +398,14 @@ def _summary(result: Result, lang: str) -> str:
     parts.append(_("{seconds}s in all").format(seconds=number(result.runtime, lang)))
     if result.stopped:
         parts.append(_("stopped by the user"))
-    return ", ".join(parts)
+    return parts
+
+
+def print_summary(console: Console, result: Result, lang: str) -> None:
+    """The summary line of a solve: a narrow console breaks it between its parts only,
+    never inside one ("first after 0.51s")."""
+    parts = _summary_parts(result, lang)
+    console.print(Wrapped(", ".join(part.replace(" ", NO_BREAK_SPACE) for part in parts)))
 
 
 @app.command("check")

@@ -25,9 +25,9 @@ from scheduler.cli import (
     _language,
     _ProgressPrinter,
     _solve_interruptibly,
-    _summary,
     app,
     check_output_path,
+    print_summary,
     write_output,
 )
 from scheduler.diagnose import load_lenient
@@ -206,7 +206,7 @@ def repair_command(
     render_penalties(
         console, result.penalties, weights, result.objective or 0, report.cost_idr, language
     )
-    console.print(_summary(result, language))
+    print_summary(console, result, language)
     console.print(status_caveat(language, repaired))
     if not agreed:
         render_violations(console, [(v.rule, v.message) for v in report.violations], language)
