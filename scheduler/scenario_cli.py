@@ -30,6 +30,7 @@ from scheduler.compare import (
     Outcome,
     Settings,
     compare,
+    differences_path,
     render_comparison,
     scenario_runs,
     status_text,
@@ -183,6 +184,10 @@ def compare_command(
             _fail(f"{out}: folder '{out.parent}' does not exist")
         refuse_own_input(out, base_path, *scenario_paths)
         probe_writable(out)
+        files = [out, differences_path(out)] if out.suffix.lower() == ".csv" else [out]
+        for path in files:
+            if path.is_dir():
+                _fail(f"{path}: is a folder; the comparison is written as a file of that name")
     runs = _guard(lambda: scenario_runs(base_path, scenario_paths))
     base = runs[0].instance
     language = _language(lang, base)

@@ -219,6 +219,20 @@ def test_bad_compare_exits_2(runner: CliRunner, extra: list[str], expected: str)
     assert "Traceback" not in result.output
 
 
+def test_a_folder_where_the_differences_go_is_refused_before_solving(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "c-differences.csv").mkdir()
+    out = tmp_path / "c.csv"
+    result = runner.invoke(app, ["compare", str(TINY), str(TINY_SCENARIOS[0]), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"{tmp_path / 'c-differences.csv'}: is a folder; the comparison is written as a file "
+        "of that name"
+    )
+    assert not out.exists()
+
+
 # Files.
 
 

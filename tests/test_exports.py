@@ -30,6 +30,7 @@ from scheduler.cli import app
 from scheduler.errors import InputError
 from scheduler.exports import ics as ics_module
 from scheduler.exports import write_export
+from scheduler.exports.files import write_folder
 from scheduler.exports.html import html_page
 from scheduler.exports.views import build_view
 from scheduler.i18n import rule_name
@@ -299,6 +300,19 @@ def test_folder_is_written_whole_or_not_at_all(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_existing_folder_is_left_as_it_was_when_a_file_cannot_go_in(tmp_path: Path) -> None:
+    """Into an existing folder: an old file is replaced and a new one added, but a folder is
+    where the third should go; nothing changes, and the error names that file."""
+    (tmp_path / "a.csv").write_text("old a")
+    (tmp_path / "c.csv").mkdir()
+    (tmp_path / "keep.txt").write_text("kept")
+    before = _contents(tmp_path)
+    files = {"a.csv": b"new a", "b.csv": b"new b", "c.csv": b"new c"}
+    with pytest.raises(InputError, match=r"c\.csv: cannot be written"):
+        write_folder(tmp_path, files)
+    assert _contents(tmp_path) == before
+
+
 def test_unknown_trainer_is_bad_input(
     tiny: tuple[Instance, Timetable, CheckReport], tmp_path: Path
 ) -> None:
@@ -422,7 +436,7 @@ def test_stale_calendars_stay_when_the_new_ones_cannot_be_moved_in(
 
     monkeypatch.setattr(os, "replace", failing)
     shorter = _without_ketut(timetable)
-    with pytest.raises(InputError, match=rf"^{folder}: cannot be written \(disk full\)$"):
+    with pytest.raises(InputError, match=rf"^{folder}/dewi.ics: cannot be written \(disk full\)$"):
         write_export(folder, instance, shorter, check(instance, shorter), "en")
     assert _contents(folder) == before  # no staging folder left inside either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ical"]

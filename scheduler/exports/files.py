@@ -70,12 +70,16 @@ def write_folder(folder: Path, files: Mapping[str, bytes], remove: Iterable[str]
 
 
 def _move_in(folder: Path, staging: Path, names: list[str], remove: list[str]) -> None:
-    """Move `remove` from `folder` into `staging`, then `names` from `staging` into `folder`;
-    on failure the files moved aside go back."""
+    """Move `remove`, and the files `names` would replace, from `folder` into `staging`, then
+    `names` from `staging` into `folder`; on failure the new files go and the files moved
+    aside go back, so that `folder` is as it was."""
     aside = Path(tempfile.mkdtemp(prefix=".removed.", dir=staging))
+    replaced = [name for name in names if (folder / name).is_file()]
     moved: list[str] = []
+    placed: list[str] = []
+    name = ""
     try:
-        for name in remove:
+        for name in dict.fromkeys([*remove, *replaced]):
             try:
                 os.rename(folder / name, aside / name)
             except FileNotFoundError:
@@ -83,8 +87,14 @@ def _move_in(folder: Path, staging: Path, names: list[str], remove: list[str]) -
             moved.append(name)
         for name in names:
             os.replace(staging / name, folder / name)
-    except BaseException:
-        for name in reversed(moved):
+            placed.append(name)
+    except BaseException as exc:
+        for done in placed:
             with contextlib.suppress(OSError):
-                os.rename(aside / name, folder / name)
+                os.remove(folder / done)
+        for done in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.rename(aside / done, folder / done)
+        if isinstance(exc, OSError):
+            raise cannot_write(folder / name, exc) from None
         raise
