@@ -24,6 +24,7 @@ sessions are new; neither enters the disruption.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -157,8 +158,10 @@ def pinned_sessions(published: Timetable, pins: Sequence[str], source: str) -> s
         try:
             day = dt.date.fromisoformat(pin)
         except ValueError:
+            close = difflib.get_close_matches(pin, sorted(ids), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (dates are written YYYY-MM-DD)"
             raise InputError(
-                f"{source}: --pin '{pin}' is neither a session of the timetable nor a date"
+                f"{source}: --pin '{pin}' is neither a session of the timetable nor a date{hint}"
             ) from None
         on_day = {s.id for s in published.sessions if s.date == day}
         if not on_day:

@@ -288,10 +288,13 @@ def test_repair_command_with_a_scenario(runner: CliRunner, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("pin", "message"),
     [
-        ("nonsense", "--pin 'nonsense' is neither a session of the timetable nor a date"),
+        ("nonsense", "--pin 'nonsense' is neither a session of the timetable nor a date "
+         "(dates are written YYYY-MM-DD)"),
+        ("tot-ntt/intro-project/all/l", "--pin 'tot-ntt/intro-project/all/l' is neither a "
+         "session of the timetable nor a date (did you mean 'tot-ntt/intro-project/all/1'?)"),
         ("1999-01-01", "--pin 1999-01-01: the timetable has no session on that date"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_pin_exits_2(runner: CliRunner, tmp_path: Path, pin: str, message: str) -> None:
     instance = load_instance(INSTANCES / "ntt.yaml")
     timetable = solve(instance, time_limit=3, workers=2, seed=0).timetable
