@@ -296,8 +296,12 @@ def _check_trainer_option(trainer: str | None, out: Path | None, instance: Insta
         return
     if out is None or out.suffix.lower() != ".ics":
         _fail(f"--trainer {trainer}: only an .ics output is one trainer's calendar")
-    if trainer not in {t.id for t in instance.trainers}:
-        _fail(f"--trainer: trainer '{trainer}' is not defined in {instance.name}")
+    known = [t.id for t in instance.trainers]
+    if trainer not in known:
+        _fail(
+            f"--trainer: '{trainer}' is not a trainer of '{instance.name}' "
+            f"(trainers: {', '.join(known)})"
+        )
 
 
 def refuse_own_input(out: Path | None, *inputs: Path | None) -> None:

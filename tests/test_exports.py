@@ -721,6 +721,17 @@ def test_export_command_rejects_bad_input(
     assert list(work.iterdir()) == []
 
 
+def test_solve_names_an_unknown_trainer_as_export_does(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "x.ics"
+    args = ["solve", str(DATA / "tiny.yaml"), "--out", str(out), "--trainer", "ayu"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "--trainer: 'ayu' is not a trainer of 'Tiny TOT' (trainers: dewi, ketut)"
+    )
+    assert not out.exists()
+
+
 def test_export_command_names_a_missing_timetable(runner: CliRunner, tmp_path: Path) -> None:
     missing = tmp_path / "none.json"
     result = runner.invoke(
