@@ -623,17 +623,30 @@ def _h5_pins(ctx: _Context) -> list[Violation]:
     for pin in ctx.instance.pins:
         held = [session for session in ctx.sessions if session.key == keys.get(pin.offering)]
         if pin.day is not None:
-            held = [s for s in held if (s.day, s.first_slot) == (pin.day, pin.slot)][:1]
-            if not held:
+            starting = [s for s in held if (s.day, s.first_slot) == (pin.day, pin.slot)][:1]
+            if not starting:
+                block = ctx.blocks.get(pin.offering.split("/")[0], [])
+                date = block[pin.day - 1] if pin.day <= len(block) else None
+                starts = _("{date} slot {slot}")
+                where = _listed(starts.format(date=s.date, slot=s.first_slot) for s in held)
+                message = _(
+                    "pin {offering}: no session starts on day {day} ({date}), slot {slot}; "
+                    "its sessions start {where}"
+                )
                 violations.append(
                     Violation(
                         "H5",
-                        (),
-                        _("pin {offering}: no session starts on day {day}, slot {slot}").format(
-                            offering=_quote(pin.offering), day=pin.day, slot=pin.slot
+                        _ids(held),
+                        message.format(
+                            offering=_quote(pin.offering),
+                            day=pin.day,
+                            date=date or "-",
+                            slot=pin.slot,
+                            where=where or "-",
                         ),
                     )
                 )
+            held = starting
         for session in held:
             if pin.room is not None and session.raw.room != pin.room:
                 violations.append(

@@ -549,6 +549,21 @@ BROKEN: list[Case] = [
         "H5 day rule not-first", tweaks=(put("topics.partnership.days", "not-first"),), rules="H5"
     ),
     Case("H5 day rule last", tweaks=(put("topics.hiv-basics.days", "last"),), rules="H5"),
+    Case(
+        "H5 pinned start not taken",
+        tweaks=(put("pins", [{"offering": "tot-bali/planning/all", "day": 1, "slot": 1}]),),
+        rules="H5",
+    ),
+    Case(
+        "H5 pinned room not used",
+        tweaks=(put("pins", [{"offering": "tot-bali/planning/all", "room": "garden"}]),),
+        rules="H5",
+    ),
+    Case(
+        "H5 pinned trainer not there",
+        tweaks=(put("pins", [{"offering": "tot-bali/planning/all", "trainers": ["ketut"]}]),),
+        rules="H5",
+    ),
     # 2 Feb is a blackout date: the block is 1 and 3 Feb, and day 2 lies outside it.
     Case(
         "H5 not a working day",
@@ -711,6 +726,18 @@ NEAR_MISSES: list[Case] = [
         "H5 topic slot after the role play",
         tweaks=(put("topics.role-play-practice.unavailable", [{"day": 1, "slot": 2}]),),
     ),
+    Case(
+        "H5 pins that hold",
+        tweaks=(
+            put(
+                "pins",
+                [
+                    {"offering": "tot-bali/planning/all", "day": 2, "slot": 4, "room": "pendopo"},
+                    {"offering": "tot-bali/hiv-basics/all", "trainers": ["ketut"]},
+                ],
+            ),
+        ),
+    ),
     Case("H5 day rule not-first", tweaks=(put("topics.planning.days", "not-first"),)),
     Case("H5 day rule first", tweaks=(put("topics.hiv-basics.days", "first"),)),
     Case(
@@ -846,6 +873,11 @@ def test_messages_say_why_and_which_dates() -> None:
     assert trip == [
         "trainer 'dewi' works in bali on 2001-03-05 (tot-bali/t1/ga/1) and in ntt on "
         "2001-03-07 (again, tot-ntt/t1/gb/1): 2 day(s) apart, the trip takes 2 day(s)"
+    ]
+    pinned = put("pins", [{"offering": "tot-bali/planning/all", "day": 1, "slot": 1}])
+    assert messages(Case("pin", tweaks=(pinned,)), "H5") == [
+        "pin 'tot-bali/planning/all': no session starts on day 1 (1999-02-01), slot 1; its "
+        "sessions start 1999-02-02 slot 4"
     ]
     short = messages(Case("short", drop(P2)), "H1")
     assert len(short) == 1 and short[0].endswith(f"has 1 session(s) ({P1}); it needs 2")
