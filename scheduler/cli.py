@@ -276,7 +276,7 @@ def solve_command(
         render_timetable(console, instance, timetable, language)
     render_penalties(
         console, result.penalties, {s: instance.policy.weights.of(s) for s in result.penalties},
-        result.objective or 0, report.cost_idr, language,
+        result.objective or 0, report.cost_idr, language, instance.policy.cost_unit,
     )  # fmt: skip
     print_summary(console, result, language)
     if not agreed:
@@ -449,7 +449,10 @@ def _print_check(console: Console, instance: Instance, report: CheckReport, lang
     weights = {s: instance.policy.weights.of(s) for s in report.penalties}
     if instance.policy.room_capacity == "hard":
         weights["S1"] = 0
-    render_penalties(console, report.penalties, weights, report.total, report.cost_idr, lang)
+    render_penalties(
+        console, report.penalties, weights, report.total, report.cost_idr, lang,
+        instance.policy.cost_unit,
+    )  # fmt: skip
     if report.feasible:
         console.print(_("Feasible: no hard rule is broken."))
     else:

@@ -204,8 +204,9 @@ def repair_command(
     _print_changes(console, repaired, language)
     weights = {s: instance.policy.weights.of(s) for s in result.penalties}
     render_penalties(
-        console, result.penalties, weights, result.objective or 0, report.cost_idr, language
-    )
+        console, result.penalties, weights, result.objective or 0, report.cost_idr, language,
+        instance.policy.cost_unit,
+    )  # fmt: skip
     print_summary(console, result, language)
     console.print(status_caveat(language, repaired))
     if not agreed:

@@ -263,8 +263,11 @@ def render_penalties(
     total: int,
     cost_idr: int | None = None,
     lang: str = "en",
+    cost_unit: int | None = None,
 ) -> None:
-    """Print penalty, weight and weighted penalty per soft constraint id, and the total."""
+    """Print penalty, weight and weighted penalty per soft constraint id, and the total; then
+    the cost in rupiah, saying why S5's points differ from it (each amount rounded to
+    `cost_unit`) when they do."""
     _ = texts(lang, "report").gettext
     table = Table(title=_("Penalties per soft constraint"))
     table.add_column(_("id"))
@@ -283,9 +286,14 @@ def render_penalties(
     table.add_row("", f"[bold]{_('total')}[/bold]", "", "", f"[bold]{total}[/bold]")
     console.print(table)
     if cost_idr:  # none for an instance without fees, fares or venue rates (ITC2007)
-        console.print(
-            Wrapped(keep_units(_("Cost: {amount}").format(amount=rupiah(cost_idr, lang))))
-        )
+        line = _("Cost: {amount}").format(amount=rupiah(cost_idr, lang))
+        points = penalties.get("S5")
+        if cost_unit and points is not None and points * cost_unit != cost_idr:
+            line += " " + _(
+                "(S5 counts {points} points: each fee, fare and venue rate in units of {unit}, "
+                "rounded)"
+            ).format(points=points, unit=rupiah(cost_unit, lang))
+        console.print(Wrapped(keep_units(line)))
 
 
 def render_violations(

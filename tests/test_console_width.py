@@ -15,7 +15,14 @@ from scheduler.compare import Comparison, Difference, Kpis, Outcome, render_comp
 from scheduler.explain_cli import _print_changes
 from scheduler.loader import load_instance
 from scheduler.repair import Change, Repair
-from scheduler.report import NO_BREAK_SPACE, Wrapped, fit_columns, keep_units, render_timetable
+from scheduler.report import (
+    NO_BREAK_SPACE,
+    Wrapped,
+    fit_columns,
+    keep_units,
+    render_penalties,
+    render_timetable,
+)
 from scheduler.solve import Result, solve
 from tests.conftest import INSTANCES
 
@@ -235,3 +242,18 @@ def test_ids_break_after_a_slash_only() -> None:
         lambda console: render_comparison(console, comparison, "en"), width=50
     )
     assert "tot-sulsel/peer-outreach/" in narrow.splitlines()
+
+
+def test_cost_line_says_why_s5_points_differ_from_the_rupiah() -> None:
+    """Fees are counted in whole cost units, each rounded: 385 points for Rp 3,825,000."""
+
+    def cost_line(points: int, cost_idr: int) -> str:
+        console = Console(width=200, record=True, file=io.StringIO())
+        render_penalties(console, {"S5": points}, {"S5": 1}, points, cost_idr, "en", 10_000)
+        return console.export_text().strip().splitlines()[-1]
+
+    assert cost_line(385, 3_825_000) == (
+        "Cost: Rp 3,825,000 (S5 counts 385 points: each fee, fare and venue rate in units of "
+        "Rp 10,000, rounded)"
+    )
+    assert cost_line(160, 1_600_000) == "Cost: Rp 1,600,000"
