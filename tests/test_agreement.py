@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from models import Instance, ScheduledSession, Timetable
+from models import Instance, ScheduledSession, Timetable, working_days
 from scheduler.checker import check
 from scheduler.errors import InputError
 from scheduler.loader import instance_from_data, load_instance
@@ -148,10 +148,15 @@ def _held(instance: Instance, timetable: Timetable) -> Instance:
         event["window"] = {"start": plan.start.isoformat(), "end": plan.dates[-1].isoformat()}
         event["venues"] = [plan.venue]
     try:
-        return instance_from_data(data, "held")
+        held = instance_from_data(data, "held")
     except InputError:
         assume(False)
         raise  # not reached: assume(False) abandons the example
+    for event in held.events:
+        # Dates that skip a working day are no block: the window would hold two.
+        dates = plans[event.id].dates
+        assume(tuple(working_days(held.province(event.province), event)) == tuple(dates))
+    return held
 
 
 def _agree(name: str, instance: Instance, mutated: Timetable) -> None:
