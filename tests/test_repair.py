@@ -316,7 +316,7 @@ def test_a_repair_that_did_not_prove_its_changes_fewest_says_so(
     base, published = programme
     path = INSTANCES / "scenarios" / "ntt-without-rina.yaml"
     changed = apply_scenario(load_scenario(path), base, path)
-    short = repair(changed, published, time_limit=8, workers=1, seed=1, deterministic=True)
+    short = repair(changed, published, time_limit=9, workers=1, seed=1, deterministic=True)
     assert short.result.timetable is not None
     assert check(changed, short.result.timetable).feasible
     first = short.result.levels[0]
