@@ -195,7 +195,11 @@ def test_the_checker_finds_a_broken_pin(tiny: Instance) -> None:
     report = check(pinned, timetable)
     messages = [v.message for v in report.violations if v.rule == "H5"]
     assert len(messages) == 3, messages
-    assert any(f"day {hiv.day}, slot {other_slot}" in message for message in messages)
+    assert any(
+        f"no session starts on day {hiv.day} ({hiv.date}), slot {other_slot}; its sessions "
+        f"start {hiv.date} slot {hiv.slot}" in message
+        for message in messages
+    )
     assert any(other_trainer in message for message in messages)
     assert any("garden" in message for message in messages)
     assert check(tiny, timetable).feasible
