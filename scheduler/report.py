@@ -299,12 +299,19 @@ def render_penalties(
 def render_violations(
     console: Console, violations: Sequence[tuple[str, str]], lang: str = "en"
 ) -> None:
-    """Print each hard violation as `id name: message`."""
+    """Print each hard violation as `id name: message`, a long message wrapping under itself
+    (breaking between words and after the '/' of an id only)."""
+    if not violations:
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for rule, message in violations:
-        console.print(
-            f"[red]{rule}[/red] {escape(rule_name(rule, lang))}: {escape(message)}",
-            highlight=False,
+        grid.add_row(
+            Text.from_markup(f"[red]{rule}[/red] {escape(rule_name(rule, lang))}:"),
+            Wrapped(message),
         )
+    console.print(grid, highlight=False)
 
 
 def render_ud2(console: Console, score: Ud2Score) -> None:

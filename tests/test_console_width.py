@@ -22,6 +22,7 @@ from scheduler.report import (
     keep_units,
     render_penalties,
     render_timetable,
+    render_violations,
 )
 from scheduler.solve import Result, solve
 from tests.conftest import INSTANCES
@@ -257,3 +258,17 @@ def test_cost_line_says_why_s5_points_differ_from_the_rupiah() -> None:
         "Rp 10,000, rounded)"
     )
     assert cost_line(160, 1_600_000) == "Cost: Rp 1,600,000"
+
+
+def test_violations_wrap_under_their_message() -> None:
+    long_id = "tot-sulsel/peer-outreach/sulsel-women+sulsel-waria/1"
+    message = f"session {long_id}: 1999-01-31 is not a working day of event 'tot-sulsel'"
+    console = Console(width=80, record=True, file=io.StringIO())
+    render_violations(console, [("H5", message), ("H12", "event 'x' has 0 plans")])
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].startswith("H5 availability: session ")
+    indent = len("H12 event block: ")
+    assert all(line.startswith(" " * indent) for line in lines[1:-1])
+    assert long_id in " ".join(lines)
+    assert lines[-1] == "H12 event block: event 'x' has 0 plans"
