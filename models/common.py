@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     model_validator,
 )
@@ -135,7 +136,17 @@ def _local(value: dt.time) -> dt.time:
     return value
 
 
-ClockTime = Annotated[dt.time, BeforeValidator(_minutes_to_time), AfterValidator(_local)]
+def _clock_text(value: dt.time) -> str:
+    """A clock time as files write it: `HH:MM` (with seconds only when it has some)."""
+    return value.isoformat(timespec="minutes" if not value.second else "seconds")
+
+
+ClockTime = Annotated[
+    dt.time,
+    BeforeValidator(_minutes_to_time),
+    AfterValidator(_local),
+    PlainSerializer(_clock_text, when_used="json"),
+]
 
 
 class DateRange(Frozen):

@@ -108,26 +108,10 @@ def load_instance(path: str | Path) -> Instance:
 
 
 def instance_data(instance: Instance) -> dict[str, Any]:
-    """The plain data of an instance file: values that differ from the defaults, sets sorted,
-    clock times as `HH:MM`."""
+    """The plain data of an instance file: values that differ from the defaults, sets sorted."""
     data = instance.model_dump(mode="json", exclude_defaults=True)
     _sort_sets(data)
-    short: dict[str, Any] = _short_times(data)
-    return short
-
-
-_CLOCK = re.compile(r"\d\d:\d\d:00")
-
-
-def _short_times(node: Any) -> Any:
-    """`08:30:00` (how a time dumps) as `08:30`, as instance files write clock times."""
-    if isinstance(node, dict):
-        return {key: _short_times(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_short_times(item) for item in node]
-    if isinstance(node, str) and _CLOCK.fullmatch(node):
-        return node[:5]
-    return node
+    return data
 
 
 class _InstanceDumper(yaml.SafeDumper):
