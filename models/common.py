@@ -49,7 +49,7 @@ def _whole_rupiah(value: Any) -> Any:
     """Refuse a decimal number or thousands separators: `650.000` (Indonesian for 650,000)
     is a decimal in YAML and JSON, and would silently be 650 rupiah."""
     separated = isinstance(value, str) and re.fullmatch(r"\d{1,3}([.,]\d{3})+", value.strip())
-    if (isinstance(value, float) and not isinstance(value, bool)) or separated:
+    if isinstance(value, float) or separated:
         raise ValueError(
             f"{value!r}: rupiah are a whole number written without separators or decimals "
             "(650000, not 650.000 or 650,000)"

@@ -21,7 +21,6 @@ from models import (
     Instance,
     Method,
     Offering,
-    Province,
     Room,
     ScheduledSession,
     SoftId,
@@ -154,9 +153,6 @@ class _Context:
     offerings: dict[OfferingKey, Offering] = field(default_factory=dict)
     required: Counter[OfferingKey] = field(default_factory=Counter)
     working: dict[str, list[dt.date]] = field(default_factory=dict)
-    days_off: dict[str, dict[dt.date, str]] = field(default_factory=dict)
-    """Per event: the holidays and blackout dates of its window, with their names."""
-    provinces: dict[str, Province] = field(default_factory=dict)
     plans: dict[str, list[EventPlan]] = field(default_factory=dict)
     blocks: dict[str, list[dt.date]] = field(default_factory=dict)
     sessions: list[_Session] = field(default_factory=list)
@@ -185,11 +181,9 @@ def _build_context(instance: Instance, timetable: Timetable, lang: str = "en") -
         key = (offering.event, offering.topic, frozenset(offering.groups))
         ctx.offerings.setdefault(key, offering)
         ctx.required[key] += offering.num_sessions
-    ctx.provinces = {province.id: province for province in instance.provinces}
+    provinces = {province.id: province for province in instance.provinces}
     for event in instance.events:
-        province = ctx.provinces[event.province]
-        ctx.working[event.id] = working_days(province, event)
-        ctx.days_off[event.id] = days_off(province, event.window.start, event.window.end)
+        ctx.working[event.id] = working_days(provinces[event.province], event)
     for listed in timetable.events:
         ctx.plans.setdefault(listed.event, []).append(listed)
     for event in instance.events:
@@ -345,13 +339,14 @@ def _not_working(ctx: _Context, event: Event, date: dt.date) -> str:
     """Why `date` is not a working day of `event`: outside the window, a weekly rest day, or
     a holiday or blackout date (named)."""
     _ = ctx.gettext
-    if not event.window.start <= date <= event.window.end:
+    if date not in event.window:
         return _("outside its window {start} - {end}").format(
             start=event.window.start, end=event.window.end
         )
-    if is_rest_day(ctx.provinces[event.province], date):
+    province = ctx.instance.province(event.province)
+    if is_rest_day(province, date):
         return _("a weekly rest day ({weekday})").format(weekday=weekday(date, ctx.lang))
-    name = ctx.days_off[event.id].get(date, "?")
+    name = days_off(province, date, date).get(date, "?")
     if name == "blackout":
         return _("a blackout date of {province}").format(province=event.province)
     return _("a day off: {name}").format(name=name)
@@ -621,11 +616,12 @@ def _h5_pins(ctx: _Context) -> list[Violation]:
     }
     violations: list[Violation] = []
     for pin in ctx.instance.pins:
-        held = [session for session in ctx.sessions if session.key == keys.get(pin.offering)]
+        key = keys.get(pin.offering)
+        held = [session for session in ctx.sessions if session.key == key]
         if pin.day is not None:
             starting = [s for s in held if (s.day, s.first_slot) == (pin.day, pin.slot)][:1]
             if not starting:
-                block = ctx.blocks.get(pin.offering.split("/")[0], [])
+                block = ctx.blocks.get(key[0], []) if key else []
                 date = block[pin.day - 1] if pin.day <= len(block) else None
                 starts = _("{date} slot {slot}")
                 where = _listed(starts.format(date=s.date, slot=s.first_slot) for s in held)
@@ -1125,8 +1121,8 @@ def _h13_one_venue(ctx: _Context) -> list[Violation]:
                 Violation("H13", (), message.format(event=name, venue=_quote(plan.venue)))
             )
         held = ctx.of_event(event.id)
-        used = sorted({session.room_venue.id for session in held})
-        if plan is None and len(used) > 1:
+        used = sorted({session.room_venue.id for session in held}) if plan is None else []
+        if len(used) > 1:
             message = _("event {event} uses rooms of {count} venues ({venues}); it needs one")
             violations.append(
                 Violation(
