@@ -21,7 +21,7 @@ from models import Instance, Timetable
 from models.common import MAX_SEED, MAX_WORKERS
 from scheduler.checker import CheckReport, check
 from scheduler.errors import InputError, InputWarning
-from scheduler.exports import EXPORT_SUFFIXES, is_folder, write_export
+from scheduler.exports import EXPORT_SUFFIXES, check_trainer, is_folder, write_export
 from scheduler.i18n import LANGUAGES, number, percent, resolve, texts
 from scheduler.itc2007 import parse_sol, read_ctt, read_sol, score_solution, solution_lines
 from scheduler.loader import load_instance
@@ -296,12 +296,7 @@ def _check_trainer_option(trainer: str | None, out: Path | None, instance: Insta
         return
     if out is None or out.suffix.lower() != ".ics":
         _fail(f"--trainer {trainer}: only an .ics output is one trainer's calendar")
-    known = [t.id for t in instance.trainers]
-    if trainer not in known:
-        _fail(
-            f"--trainer: '{trainer}' is not a trainer of '{instance.name}' "
-            f"(trainers: {', '.join(known)})"
-        )
+    _guard(lambda: check_trainer(instance, trainer, "en"))
 
 
 def refuse_own_input(out: Path | None, *inputs: Path | None) -> None:

@@ -123,14 +123,14 @@ def _share_widths(minimums: Sequence[int], maximums: Sequence[int], room: int) -
     return widths
 
 
-def fit_columns(console: Console, table: Table, width: int | None = None) -> bool:
-    """Set column widths so that `table` fits `width` (the console's) with no word cut.
+def fit_columns(console: Console, table: Table) -> bool:
+    """Set column widths so that `table` fits the console's width with no word cut.
 
     Each column gets at least its widest word (of `Wrapped` cells: its widest piece between
     breaks); a table that fits as rich lays it out is left as it is. False, changing nothing,
     when even the widest words do not fit side by side.
     """
-    room = (console.width if width is None else width) - _extra_width(table)
+    room = console.width - _extra_width(table)
     options = console.options.update_width(max(1, room))
     minimums: list[int] = []
     maximums: list[int] = []

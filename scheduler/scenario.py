@@ -47,8 +47,7 @@ from scheduler.errors import (
     field_path,
     pydantic_problem,
 )
-from scheduler.loader import instance_text, load_instance, read_structured
-from scheduler.timetable_io import write_text_atomically
+from scheduler.loader import load_instance, read_structured, save_instance
 
 ENTITY_MODELS: dict[str, type[BaseModel]] = {
     "province": Province,
@@ -111,7 +110,7 @@ def write_instance(path: Path, instance: Instance) -> None:
     if suffix not in INSTANCE_OUT_SUFFIXES:
         expected = ", ".join(INSTANCE_OUT_SUFFIXES)
         raise InputError(f"{path}: cannot write '{suffix}' files (expected one of {expected})")
-    write_text_atomically(path, instance_text(instance, suffix))
+    save_instance(path, instance)
 
 
 @dataclass

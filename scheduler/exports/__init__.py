@@ -32,6 +32,17 @@ def is_folder(path: Path) -> bool:
     return not path.suffix or (path.is_dir() and path.suffix.lower() not in FILE_SUFFIXES)
 
 
+def check_trainer(instance: Instance, trainer: str | None, lang: str) -> None:
+    """Bad input unless `trainer` (of `--trainer`) is None or a trainer of `instance`."""
+    known = [t.id for t in instance.trainers]
+    if trainer is not None and trainer not in known:
+        _ = texts(lang, "exports").gettext
+        raise InputError(
+            _("--trainer: '{trainer}' is not a trainer of '{instance}' (trainers: {known})")
+            .format(trainer=trainer, instance=instance.name, known=", ".join(known))
+        )  # fmt: skip
+
+
 def write_export(
     path: Path,
     instance: Instance,
@@ -47,12 +58,7 @@ def write_export(
     """
     _ = texts(lang, "exports").gettext
     path = Path(path)
-    known = [t.id for t in instance.trainers]
-    if trainer is not None and trainer not in known:
-        raise InputError(
-            _("--trainer: '{trainer}' is not a trainer of '{instance}' (trainers: {known})")
-            .format(trainer=trainer, instance=instance.name, known=", ".join(known))
-        )  # fmt: skip
+    check_trainer(instance, trainer, lang)
     folder = is_folder(path)
     suffix = path.suffix.lower()
     if not folder and suffix not in EXPORT_SUFFIXES:
@@ -100,6 +106,7 @@ def with_checked_score(instance: Instance, timetable: Timetable, report: CheckRe
 __all__ = [
     "EXPORT_SUFFIXES",
     "FolderExport",
+    "check_trainer",
     "checked_score",
     "is_folder",
     "with_checked_score",
