@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 import holidays
@@ -59,6 +59,11 @@ def days_off(province: Province, start: dt.date, end: dt.date) -> dict[dt.date, 
 def is_rest_day(province: Province, day: dt.date) -> bool:
     """Whether `day` is one of the province's weekly rest days."""
     return WEEKDAYS[day.weekday()] in province.rest_days
+
+
+def rest_days(province: Province, event: Event, off: Container[dt.date]) -> list[dt.date]:
+    """The weekly rest days of the event's window that are not already days `off`."""
+    return [day for day in event.window.days() if day not in off and is_rest_day(province, day)]
 
 
 def working_days(province: Province, event: Event) -> list[dt.date]:

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, model_validator
 
 from models.calendar import (
     days_off,
-    is_rest_day,
+    rest_days,
     subdivision_problem,
     supported_country,
     working_days,
@@ -455,9 +455,7 @@ def _check_calendars(instance: Instance) -> None:
         if len(available) < event.days:
             off = days_off(province, event.window.start, event.window.end)
             named = [f"{day} {name}" for day, name in sorted(off.items())]
-            rest = [
-                day for day in event.window.days() if day not in off and is_rest_day(province, day)
-            ]
+            rest = rest_days(province, event, off)
             if rest:
                 named.append(f"{', '.join(map(str, rest))} rest day{'s' * (len(rest) > 1)}")
             after = f" after holidays and rest days ({'; '.join(named)})" if named else ""

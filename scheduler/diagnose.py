@@ -37,7 +37,7 @@ from models import (
     days_off,
     working_days,
 )
-from models.calendar import date_runs, is_rest_day
+from models.calendar import date_runs, rest_days
 from models.common import ROLES, in_any
 from models.instance import LENIENT
 from scheduler.errors import describe_validation_error
@@ -474,7 +474,7 @@ def _short_windows(d: _Diagnosis) -> None:
             if name == "blackout":
                 name = _("a day off in {province}").format(province=province.name)
             reasons.append(_("{holiday} on {date}").format(holiday=name, date=d.date(day)))
-        rest = [day for day in event.window.days() if day not in off and is_rest_day(province, day)]
+        rest = rest_days(province, event, off)
         if rest:
             reasons.append(
                 _("the rest days {dates}").format(dates=d.join(map(d.date, rest), quote=False))

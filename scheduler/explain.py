@@ -62,8 +62,7 @@ def explain(
         return Explanation(
             "infeasible", findings, "pre-solve", True, 0, time.perf_counter() - started
         )
-    tm = build_model(compile_instance(instance, relaxed=True), guarding=True)
-    tm.model.clear_objective()
+    tm = _feasibility_model(instance)
     keys = list(tm.guards)
     deadline = started + time_limit
     verdict, core = _check(tm, keys, deadline - time.perf_counter(), workers)
@@ -94,6 +93,14 @@ def explain(
     told = [_finding(view, key, lang, day_more) for key in core]
     runtime = time.perf_counter() - started
     return Explanation("infeasible", told, "solver", minimal, checks, runtime, core)
+
+
+def _feasibility_model(instance: Instance) -> TimetableModel:
+    """The guarded model of `instance`, relaxed (availability as constraints), without an
+    objective: whether a timetable exists, and which guards rule one out."""
+    tm = build_model(compile_instance(instance, relaxed=True), guarding=True)
+    tm.model.clear_objective()
+    return tm
 
 
 def _check(
@@ -208,8 +215,7 @@ def _a_day_more(instance: Instance, event_id: str, budget: float, workers: int) 
             )
         }
     )
-    tm = build_model(compile_instance(longer, relaxed=True), guarding=True)
-    tm.model.clear_objective()
+    tm = _feasibility_model(longer)
     verdict, _core = _check(tm, list(tm.guards), min(CHECK_SECONDS, budget), workers)
     if verdict == "feasible":
         return "helps"
