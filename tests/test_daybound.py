@@ -1,0 +1,146 @@
+"""The day model (scheduler.daybound): every timetable is one of it at no higher penalty, so
+its optimum bounds the best timetable; beside the search it proves timetables optimal."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from ortools.sat.python import cp_model
+
+import scheduler.solve
+from scheduler.checker import check
+from scheduler.compile import compile_instance
+from scheduler.daybound import DayModel, applies, build_day_model
+from scheduler.decode import decode
+from scheduler.errors import InputError
+from scheduler.loader import instance_from_data, load_instance
+from scheduler.model import TimetableModel, build_model
+from scheduler.solve import solve
+from tests.conftest import INSTANCES
+from tests.strategies import instances
+
+
+def _day_optimum(dm: DayModel, seconds: float = 30.0) -> tuple[int, float]:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = seconds
+    return solver.solve(dm.model), solver.objective_value
+
+
+def _fix_to(dm: DayModel, whole: TimetableModel, values: list[int]) -> None:
+    """Fix `dm`'s counts to those of a solution (`values`) of the whole model."""
+    problem = dm.problem
+    sessions: dict[tuple[int, int], int] = defaultdict(int)
+    staff: dict[tuple[int, int, int, int], int] = defaultdict(int)
+    for (k_idx, period), var in whole.vars.x.items():
+        day = period // problem.events[problem.offerings[k_idx].event].num_slots
+        sessions[k_idx, day] += values[var.index]
+    for (k_idx, period, n, t), var in whole.vars.staff.items():
+        day = period // problem.events[problem.offerings[k_idx].event].num_slots
+        staff[k_idx, day, n, t] += values[var.index]
+    for day_key, count in sessions.items():
+        dm.model.add(dm.sessions[day_key] == count)
+    for staff_key, count in staff.items():
+        dm.model.add(dm.staff[staff_key] == count)
+    for table in ("block", "venue"):
+        for key, var in getattr(whole.vars, table).items():
+            dm.model.add(getattr(dm, table)[key] == values[var.index])
+
+
+@pytest.mark.parametrize("name", ["bali", "sulsel", "tot-1999"])
+def test_a_timetable_of_the_whole_model_is_one_of_the_day_model(name: str) -> None:
+    """Its counts per day satisfy the day model at no more than the checker's total."""
+    instance = load_instance(INSTANCES / f"{name}.yaml")
+    problem = compile_instance(instance)
+    whole = build_model(problem)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 20
+    solver.parameters.stop_after_first_solution = True
+    assert solver.solve(whole.model) == cp_model.FEASIBLE
+    values = list(solver.response_proto.solution)
+    report = check(instance, decode(problem, whole.vars, values))
+    assert report.violations == ()
+
+    dm = build_day_model(problem)
+    _fix_to(dm, whole, values)
+    status, objective = _day_optimum(dm)
+    assert status == cp_model.OPTIMAL
+    assert objective <= report.total
+
+
+@pytest.mark.parametrize(("name", "best_known"), [("ntt", 474), ("sulsel", 568), ("bali", 631)])
+def test_the_day_optimum_lies_below_the_best_timetables(name: str, best_known: int) -> None:
+    """Proven within seconds, and at most the objective of a checked timetable (NTT's is
+    proven optimal; Sulsel's and Bali's are the best found, with `tot solve` and
+    `--time-limit 1200` for Bali), yet above the whole model's own bound after a minute
+    (Sulsel 550, Bali 608 in benchmarks/results/instances.csv before the day model)."""
+    problem = compile_instance(load_instance(INSTANCES / f"{name}.yaml"))
+    status, objective = _day_optimum(build_day_model(problem))
+    assert status == cp_model.OPTIMAL
+    assert objective <= best_known
+    assert objective >= 0.98 * best_known
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_day_optimum_never_exceeds_a_timetable(data: dict[str, Any]) -> None:
+    """On small random instances: a day model without a solution has no timetable either,
+    and its optimum is at most the total of any timetable the solver finds."""
+    try:
+        instance = instance_from_data(data, "random")
+    except InputError:
+        assume(False)
+        raise  # not reached: assume(False) abandons the example
+    problem = compile_instance(instance)
+    assume(applies(problem))
+    result = solve(instance, time_limit=2.0, deterministic=True)
+    status, objective = _day_optimum(build_day_model(problem), seconds=10)
+    if result.timetable is None:
+        assume(result.status == "INFEASIBLE")
+        return
+    report = check(instance, result.timetable)
+    assert report.violations == ()
+    assert status == cp_model.OPTIMAL
+    assert objective <= report.total
+
+
+def test_the_day_model_proves_a_timetable_optimal_beside_the_search() -> None:
+    """A stand-in search that reports NTT's day optimum as its objective is stopped within
+    seconds and called optimal (the day model runs first on the thread beside it)."""
+    problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
+    status, day_optimum = _day_optimum(build_day_model(problem))
+    assert status == cp_model.OPTIMAL
+    started = time.perf_counter()
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
+    relaxed = scheduler.solve._RelaxedBound(problem, 60.0, context, rooms=False)
+
+    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
+        assert inner.progress is not None
+        inner.progress(scheduler.solve.Progress(0.1, day_optimum, 0.0))
+        while not inner.stop.stopped and time.perf_counter() - started < 50:
+            time.sleep(0.05)
+        return scheduler.solve._Outcome("FEASIBLE", [], day_optimum, 0.0, 0.1, 0.1)
+
+    outcome = relaxed.beside(waiting)
+    assert time.perf_counter() - started < 30
+    assert outcome.status == "OPTIMAL" and outcome.bound == day_optimum
+
+
+def test_sulsel_reports_the_day_bound() -> None:
+    """With two workers the reported bound is at least the day model's optimum once that
+    is proven (about 2 s on one core), and the timetable passes the checker."""
+    instance = load_instance(INSTANCES / "sulsel.yaml")
+    status, day_optimum = _day_optimum(build_day_model(compile_instance(instance)))
+    assert status == cp_model.OPTIMAL
+    result = solve(instance, time_limit=20, workers=2, seed=0)
+    assert result.timetable is not None and result.bound is not None
+    assert result.bound >= day_optimum
+    report = check(instance, result.timetable)
+    assert report.violations == () and report.total == result.objective
