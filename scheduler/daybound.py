@@ -23,6 +23,13 @@ S8's avoided slots, when every start of the day hits one.
 
 Left out: which slot (S6, adjacency beyond a lone session), rooms (S1, S4), a trainer's
 dates across events (H3 and H10 between events).
+
+With `slots`, the whole model's session starts lie under the day counts, with its own
+rules on them (H4, H9, S3, S11); and per period, the positions of the sessions running then
+are filled by distinct trainers working that day, those beyond the ones who do not avoid
+the slot by ones who do (S8). Left out then: methods (S6), rooms, and which trainer fills
+which session within a day. On the bundled provinces its optimum is the whole model's, and
+its timetables complete on the whole model at the same objective (`scheduler.solve`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from models import Instance, Score, SoftId, SolverInfo, Timetable
 from scheduler import daybound
 from scheduler.compile import Problem, compile_instance
-from scheduler.daybound import build_day_model
+from scheduler.daybound import DayModel, build_day_model
 from scheduler.decode import decode
 from scheduler.decompose import event_instance, merged_decisions, separable_events
 from scheduler.lns import Incumbent, LargeNeighbourhoodSearch
@@ -541,33 +541,40 @@ def _with_relaxation(
     single = deterministic or workers < 2 or context.num_levels > 1
     if single or context.relaxed or not (tm.vars.room or daybound.applies(tm.problem)):
         return search(context)
-    return _RelaxedBound(tm.problem, budget, context, bool(tm.vars.room)).beside(search)
+    return _RelaxedBound(tm, budget, context).beside(search)
 
 
 class _RelaxedBound:
-    """Lower bounds from two relaxations, searched one after the other on one more thread
-    beside the search of the whole model; once a bound reaches the best timetable's
-    objective, that proves it optimal and the search ends.
+    """Lower bounds from relaxations, searched one after the other on one more thread beside
+    the search of the whole model, and timetables completed from the days of one of them;
+    once a bound reaches the best timetable's objective, that proves it optimal and the
+    search ends.
 
-    First the day model (`scheduler.daybound`): sessions and facilitators counted per day,
-    solved to optimality in seconds (on one core: NTT 0.5 s, Sulsel 4-7 s, Bali 6-15 s).
-    Then, for what time is left, the relaxation with rooms counted, not chosen
-    (`build_model`'s `relaxation`), whose bound keeps rising and may pass the day model's.
-    Both are far smaller than the whole model, so their bounds rise sooner: on Sulsel the
-    day model proves 564 where the whole model's own bound reaches 550 after 60 s.
+    1. The day model (`scheduler.daybound`): sessions and facilitators counted per day,
+       solved to optimality in seconds (on one core: NTT 0.2 s, Sulsel 2 s, Bali 5 s).
+    2. The day model with slots: the whole model's session starts under the day counts.
+       Its optimum is the whole model's on the bundled provinces (NTT 474 in 3 s, Sulsel
+       568 in 10-20 s, Bali 631 in 37-44 s on one core). Each of its timetables that
+       could beat the best so far is completed on the whole model, with the starts, block
+       and venue fixed, in well under a second: facilitators per session, rooms, methods.
+    3. For what time is left, the relaxation with rooms counted, not chosen
+       (`build_model`'s `relaxation`), whose bound keeps rising.
     """
 
-    def __init__(
-        self, problem: Problem, budget: float, context: _Context, rooms: bool = True
-    ) -> None:
-        self.problem = problem
+    def __init__(self, tm: TimetableModel, budget: float, context: _Context) -> None:
+        self.problem = tm.problem
+        self.whole = dataclasses.replace(tm, model=tm.model.clone())
+        """The whole model, copied before the search changes it (hints), to complete
+        timetables on from this thread."""
+        self.rooms = bool(tm.vars.room)
+        """Whether the whole model chooses rooms (else leaving them out relaxes nothing)."""
         self.context = context
         self.deadline = time.perf_counter() + budget
-        self.rooms = rooms
-        """Whether the whole model chooses rooms (else leaving them out relaxes nothing)."""
         self.solver = _solver(1, context.seed, budget, False, RELAXED_PARAMS, False)
         self.bound = -math.inf
         self.objective = math.inf
+        self.completed: _Outcome | None = None
+        """The best timetable completed here, when better than the search's."""
         self.inner = StopHandle()
         self.ended = threading.Event()
         self._lock = threading.Lock()
@@ -604,22 +611,45 @@ class _RelaxedBound:
         return self._combined(outcome)  # with the last bound the relaxation reported
 
     def _combined(self, outcome: _Outcome) -> _Outcome:
+        completed = self._completed_better(outcome)
+        if completed is not None:
+            first = outcome.first if outcome.first is not None else completed.first
+            outcome = dataclasses.replace(
+                completed, bound=outcome.bound, first=first, work=outcome.work
+            )
         if outcome.objective is None or not math.isfinite(self.bound):
             return outcome
         bound = max(self.bound, outcome.bound if outcome.bound is not None else -math.inf)
         status = "OPTIMAL" if bound >= outcome.objective - 1e-6 else outcome.status
         return dataclasses.replace(outcome, status=status, bound=min(bound, outcome.objective))
 
+    def _completed_better(self, outcome: _Outcome) -> _Outcome | None:
+        """The timetable completed here, if better than `outcome`'s."""
+        completed = self.completed
+        if completed is None or completed.objective is None:
+            return None
+        if outcome.objective is not None and outcome.objective <= completed.objective:
+            return None
+        return completed
+
     def _run(self) -> None:
         if daybound.applies(self.problem):
-            days = build_day_model(self.problem)
-            self._search(days.model, DAY_PARAMS)
+            self._search(build_day_model(self.problem).model, DAY_PARAMS)
+            if self.ended.is_set() or self._proven():
+                return
+            with_slots = build_day_model(self.problem, slots=True)
+            self._search(with_slots.model, DAY_PARAMS, _Completing(self, with_slots))
         if self.ended.is_set() or self._proven() or not self.rooms:
             return
         relaxed = build_model(self.problem, relaxation=True)
         self._search(relaxed.model, RELAXED_PARAMS)
 
-    def _search(self, model: cp_model.CpModel, params: Mapping[str, Any]) -> None:
+    def _search(
+        self,
+        model: cp_model.CpModel,
+        params: Mapping[str, Any],
+        callback: cp_model.CpSolverSolutionCallback | None = None,
+    ) -> None:
         """Solve `model` (the rest of the budget), its bounds reported as they rise."""
         left = self.deadline - time.perf_counter()
         solver = _solver(1, self.context.seed, max(0.1, left), False, params, False)
@@ -627,8 +657,29 @@ class _RelaxedBound:
         self.solver = solver
         if self.ended.is_set():
             return
-        if solver.solve(model) == cp_model.OPTIMAL:
+        if solver.solve(model, callback) == cp_model.OPTIMAL:
             self._bounded(solver.objective_value)
+
+    def complete(self, fixed: Mapping[int, int], at_most: float) -> None:
+        """Complete a timetable on the whole model with the decisions `fixed` (index ->
+        value), if one costs less than `at_most` and than the best so far."""
+        with self._lock:
+            if at_most >= self.objective:
+                return
+        completed = _completed(self.whole, fixed, COMPLETION_SECONDS)
+        if completed is None:
+            return
+        values, objective = completed
+        now = time.perf_counter() - self.context.started
+        with self._lock:
+            if objective >= self.objective:
+                return
+            self.objective = objective
+            first = None if self.completed is None else self.completed.first
+            self.completed = _Outcome("FEASIBLE", values, objective, None, first or now, now)
+            bound = self.bound
+        _announce(self.context, now, objective, bound)
+        self._check()
 
     def _bounded(self, bound: float) -> None:
         with self._lock:
@@ -650,9 +701,36 @@ class _RelaxedBound:
 
 RELAXED_PARAMS = {"subsolvers": [TREE_WORKER], "cp_model_probing_level": 0}
 """The relaxation's one worker: CP-SAT's LP tree search, which raises its bound soonest."""
+COMPLETION_SECONDS = 5.0
+"""At most this long to complete a timetable from fixed starts (it takes well under 1 s)."""
 DAY_PARAMS = {"linearization_level": 2}
 """The day model's one worker, with every constraint in its LP: it proves the Bali day
 model's optimum in 6-15 s where the default linearization takes 28-37 s (two seeds)."""
+
+
+class _Completing(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    """Hands each timetable of the day model with slots to `_RelaxedBound.complete`, with
+    its starts, block and venue as the whole model's decisions."""
+
+    def __init__(self, relaxed: _RelaxedBound, day_model: DayModel) -> None:
+        super().__init__()
+        self.relaxed = relaxed
+        assert day_model.slots is not None
+        whole = relaxed.whole.vars
+        self.pairs = [
+            (whole_var.index, ours)
+            for table, theirs in (
+                (whole.x, day_model.slots.vars.x),
+                (whole.block, day_model.block),
+                (whole.venue, day_model.venue),
+            )
+            for key, ours in theirs.items()
+            if (whole_var := table.get(key)) is not None
+        ]
+
+    def on_solution_callback(self) -> None:
+        fixed = {index: self.value(ours) for index, ours in self.pairs}
+        self.relaxed.complete(fixed, self.objective_value)
 
 
 def _by_event_search(
@@ -866,10 +944,11 @@ def _day_search(
     share, fewest = DAY_PHASE
     days_budget = min(budget, max(fewest, share * budget))
     search = partial(_days_then_tree, tm, order, budget, days_budget, workers, raw_params)
-    if days_budget < DAY_PHASE_MOSTLY * budget:
+    if days_budget < DAY_PHASE_MOSTLY * budget and not daybound.applies(tm.problem):
         return search(context)
-    # A short budget (an event searched apart): the day search takes most of it, so the
-    # relaxation's bound is sought beside both phases.
+    # The day models prove optimality sooner than the day search; or a short budget (an
+    # event searched apart), most of it the day search's: the relaxations are searched
+    # beside both phases.
     return _with_relaxation(tm, budget, workers, False, context, search)
 
 

@@ -119,7 +119,7 @@ def test_the_day_model_proves_a_timetable_optimal_beside_the_search() -> None:
     started = time.perf_counter()
     stop = scheduler.solve.StopHandle()
     context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
-    relaxed = scheduler.solve._RelaxedBound(problem, 60.0, context, rooms=False)
+    relaxed = scheduler.solve._RelaxedBound(build_model(problem), 60.0, context)
 
     def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
         assert inner.progress is not None
@@ -131,6 +131,33 @@ def test_the_day_model_proves_a_timetable_optimal_beside_the_search() -> None:
     outcome = relaxed.beside(waiting)
     assert time.perf_counter() - started < 30
     assert outcome.status == "OPTIMAL" and outcome.bound == day_optimum
+
+
+def test_timetables_are_completed_from_the_day_model_with_slots() -> None:
+    """Beside a stand-in search whose timetable is poor, the day model with slots hands its
+    timetables to the whole model to complete: the best, NTT's optimum, passes the checker
+    and is proven optimal, and the search is stopped."""
+    instance = load_instance(INSTANCES / "ntt.yaml")
+    problem = compile_instance(instance)
+    whole = build_model(problem)
+    started = time.perf_counter()
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
+    relaxed = scheduler.solve._RelaxedBound(whole, 60.0, context)
+
+    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
+        assert inner.progress is not None
+        inner.progress(scheduler.solve.Progress(0.1, 10_000.0, 0.0))
+        while not inner.stop.stopped and time.perf_counter() - started < 50:
+            time.sleep(0.05)
+        return scheduler.solve._Outcome("FEASIBLE", [], 10_000.0, 0.0, 0.1, 0.1)
+
+    outcome = relaxed.beside(waiting)
+    assert time.perf_counter() - started < 40
+    assert outcome.status == "OPTIMAL" and outcome.values is not None
+    assert outcome.objective == outcome.bound == 474
+    report = check(instance, decode(problem, whole.vars, outcome.values))
+    assert report.violations == () and report.total == 474
 
 
 def test_sulsel_reports_the_day_bound() -> None:

@@ -92,7 +92,7 @@ def test_the_search_ends_once_the_relaxation_proves_its_timetable() -> None:
     started = time.perf_counter()
     stop = scheduler.solve.StopHandle()
     context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
-    relaxed = scheduler.solve._RelaxedBound(problem, 60.0, context)
+    relaxed = scheduler.solve._RelaxedBound(build_model(problem), 60.0, context)
 
     def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
         assert inner.progress is not None
