@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 import scheduler.solve
@@ -50,11 +51,16 @@ def _fix_to(dm: DayModel, whole: TimetableModel, values: list[int]) -> None:
     for table in ("block", "venue"):
         for key, var in getattr(whole.vars, table).items():
             dm.model.add(getattr(dm, table)[key] == values[var.index])
+    if dm.slots is not None:
+        for start_key, var in whole.vars.x.items():
+            dm.model.add(dm.slots.vars.x[start_key] == values[var.index])
 
 
+@pytest.mark.parametrize("slots", [False, True])
 @pytest.mark.parametrize("name", ["bali", "sulsel", "tot-1999"])
-def test_a_timetable_of_the_whole_model_is_one_of_the_day_model(name: str) -> None:
-    """Its counts per day satisfy the day model at no more than the checker's total."""
+def test_a_timetable_of_the_whole_model_is_one_of_the_day_model(name: str, slots: bool) -> None:
+    """Its counts per day (and its starts) satisfy the day model (with slots) at no more
+    than the checker's total."""
     instance = load_instance(INSTANCES / f"{name}.yaml")
     problem = compile_instance(instance)
     whole = build_model(problem)
@@ -67,11 +73,11 @@ def test_a_timetable_of_the_whole_model_is_one_of_the_day_model(name: str) -> No
     report = check(instance, decode(problem, whole.vars, values))
     assert report.violations == ()
 
-    dm = build_day_model(problem)
+    dm = build_day_model(problem, slots=slots)
     _fix_to(dm, whole, values)
     status, objective = _day_optimum(dm)
     assert status == cp_model.OPTIMAL
-    assert objective <= report.total
+    assert objective <= report.total + 1e-6  # CP-SAT reports it as a float
 
 
 @pytest.mark.parametrize(("name", "best_known"), [("ntt", 474), ("sulsel", 568), ("bali", 631)])
@@ -88,10 +94,10 @@ def test_the_day_optimum_lies_below_the_best_timetables(name: str, best_known: i
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_the_day_optimum_never_exceeds_a_timetable(data: dict[str, Any]) -> None:
-    """On small random instances: a day model without a solution has no timetable either,
-    and its optimum is at most the total of any timetable the solver finds."""
+@given(instances(), st.booleans())
+def test_the_day_optimum_never_exceeds_a_timetable(data: dict[str, Any], slots: bool) -> None:
+    """On small random instances: a day model (with slots or not) without a solution has no
+    timetable either, and its optimum is at most the total of any timetable found."""
     try:
         instance = instance_from_data(data, "random")
     except InputError:
@@ -100,14 +106,14 @@ def test_the_day_optimum_never_exceeds_a_timetable(data: dict[str, Any]) -> None
     problem = compile_instance(instance)
     assume(applies(problem))
     result = solve(instance, time_limit=2.0, deterministic=True)
-    status, objective = _day_optimum(build_day_model(problem), seconds=10)
+    status, objective = _day_optimum(build_day_model(problem, slots=slots), seconds=10)
     if result.timetable is None:
         assume(result.status == "INFEASIBLE")
         return
     report = check(instance, result.timetable)
     assert report.violations == ()
     assert status == cp_model.OPTIMAL
-    assert objective <= report.total
+    assert objective <= report.total + 1e-6  # CP-SAT reports it as a float
 
 
 def test_the_day_model_proves_a_timetable_optimal_beside_the_search() -> None:
