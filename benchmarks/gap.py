@@ -68,7 +68,7 @@ def day_count_bound(path: str, time_limit: float) -> Row:
 
     from scheduler.compile import compile_instance
     from scheduler.loader import load_instance
-    from scheduler.model import build_model
+    from scheduler.model import build_model, day_capacity
 
     started = time.perf_counter()
     problem = compile_instance(load_instance(path))
@@ -98,7 +98,7 @@ def day_count_bound(path: str, time_limit: float) -> Row:
         if trainer.max_days is not None:
             most_days = min(most_days, trainer.max_days)
         days = model.new_int_var(0, most_days, f"days_t{t}")
-        model.add(sum(shares) <= tm.day_capacity(t, event.idx) * days)
+        model.add(sum(shares) <= day_capacity(problem, t, event.idx) * days)
         cost.append(trainer.fee_units * days)
         fare = problem.fare_units.get((trainer.home, event.province_idx), 0)
         if trainer.home != event.province_idx and fare:

@@ -46,6 +46,7 @@ from scheduler.model import (
     BoolLit,
     Expr,
     TimetableModel,
+    day_capacity,
     h4_group,
     h9_precedence,
     s3_compactness,
@@ -69,6 +70,8 @@ class DayModel:
     most: dict[tuple[int, int], int] = field(default_factory=dict)
     """(offering, day) -> the most sessions of the offering that fit in that day."""
     used: dict[tuple[int, int], BoolLit] = field(default_factory=dict)
+    days: dict[int, list[int]] = field(default_factory=dict)
+    """Offering -> the relative days on which its sessions may fall."""
     staff: dict[tuple[int, int, int, int], IntVar] = field(default_factory=dict)
     """(offering, day, position, trainer) -> sessions that day with the trainer there."""
     works: dict[tuple[int, int, int], BoolLit] = field(default_factory=dict)
@@ -77,6 +80,7 @@ class DayModel:
     penalties: dict[SoftId, list[Expr]] = field(default_factory=lambda: defaultdict(list))
     slots: TimetableModel | None = None
     """With slots: the whole model's session starts `x`, its group and precedence rules."""
+    _block_in: dict[tuple[int, frozenset[int]], BoolLit] = field(default_factory=dict)
 
     def objective(self) -> Expr:
         """The weighted sum of the penalties, as the whole model's `objective()`."""
@@ -93,9 +97,11 @@ class DayModel:
             return False
         if len(starts) == ev.num_starts:
             return True
-        lit = self.model.new_bool_var(f"block_e{event}_in_{min(starts)}")
-        self.model.add(sum(self.block[event, s] for s in starts) == lit)
-        return lit
+        if (event, starts) not in self._block_in:
+            lit = self.model.new_bool_var(f"block_e{event}_in_{min(starts)}")
+            self.model.add(sum(self.block[event, s] for s in starts) == lit)
+            self._block_in[event, starts] = lit
+        return self._block_in[event, starts]
 
 
 def applies(problem: Problem) -> bool:
@@ -165,6 +171,7 @@ def _sessions_per_day(dm: DayModel) -> None:
             model.add(count <= most * used)
             dm.sessions[k.idx, day], dm.most[k.idx, day], dm.used[k.idx, day] = count, most, used
             _positions(dm, k, ev, day)
+        dm.days[k.idx] = sorted(slots_by_day)
         model.add(sum(dm.sessions[k.idx, day] for day in slots_by_day) == k.num_sessions)
 
 
@@ -200,11 +207,13 @@ def _trainer_days(dm: DayModel) -> None:
     for (k_idx, day, _n, t), var in dm.staff.items():
         k = problem.offerings[k_idx]
         by_day[t, k.event, day].append((k, var))
+    by_event: dict[tuple[int, int], list[BoolLit]] = defaultdict(list)
     for (t, e, day), items in sorted(by_day.items()):
-        trainer, ev = problem.trainers[t], problem.events[e]
-        capacity = min(ev.num_slots, trainer.max_slots_per_day or ev.num_slots)
+        trainer = problem.trainers[t]
+        capacity = day_capacity(problem, t, e)
         works = model.new_bool_var(f"works_t{t}_e{e}_d{day}")
         dm.works[t, e, day] = works
+        by_event[t, e].append(works)
         model.add(sum(k.length * var for k, var in items) <= capacity * works)
         for k, var in items:
             model.add(var <= dm.most[k.idx, day] * works)
@@ -218,18 +227,17 @@ def _trainer_days(dm: DayModel) -> None:
         if trainer.fee_units:
             dm.penalties["S5"].append(trainer.fee_units * works)
     for (t, e), engaged in dm.engaged.items():
-        days = [works for (t2, e2, _d), works in dm.works.items() if (t2, e2) == (t, e)]
-        model.add(sum(days) >= engaged)
+        model.add(sum(by_event[t, e]) >= engaged)
         province = problem.events[e].province_idx
         fare = problem.fare_units.get((problem.trainers[t].home, province), 0)
         if province != problem.trainers[t].home and fare:
             dm.penalties["S5"].append(fare * engaged)
     for trainer in problem.trainers:
-        days = [works for (t, _e, _d), works in dm.works.items() if t == trainer.idx]
+        days = [works for (t, _e), lits in by_event.items() if t == trainer.idx for works in lits]
         if trainer.max_days is not None and len(days) > trainer.max_days:
             model.add(sum(days) <= trainer.max_days)
     for k in problem.offerings:
-        for day in {d for k_idx, d in dm.sessions if k_idx == k.idx}:
+        for day in dm.days[k.idx]:
             for n, need in enumerate(k.needs):
                 works = [
                     dm.works[t, k.event, day]
@@ -284,7 +292,7 @@ def _room_days(dm: DayModel) -> None:
                     for r in problem.venues[venue].rooms
                     if len(problem.room_closed[r, ev.idx, day]) < ev.num_starts
                 }
-                room_sets = {frozenset(k.rooms) & open_rooms: k for k in on_day}
+                room_sets = {frozenset(k.rooms) & open_rooms for k in on_day}
                 for rooms in room_sets:
                     inside = [k for k in on_day if frozenset(k.rooms) & open_rooms <= rooms]
                     most = sum(k.length * dm.most[k.idx, day] for k in inside)
@@ -318,7 +326,7 @@ def _penalties(dm: DayModel) -> None:
     model, problem = dm.model, dm.problem
     for k in problem.offerings:
         if k.min_days > 1 and problem.counts("S2"):
-            used = [lit for (k_idx, _d), lit in dm.used.items() if k_idx == k.idx]
+            used = [dm.used[k.idx, day] for day in dm.days[k.idx]]
             missing = model.new_int_var(0, k.min_days, f"spread_missing_k{k.idx}")
             model.add(missing >= k.min_days - sum(used))
             dm.penalties["S2"].append(missing)

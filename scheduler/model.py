@@ -190,7 +190,7 @@ class TimetableModel:
         return self._indicator(
             ("engaged", trainer, event),
             items,
-            self.problem.events[event].num_days * self.day_capacity(trainer, event),
+            self.problem.events[event].num_days * day_capacity(self.problem, trainer, event),
             lambda k: k.num_sessions,
         )
 
@@ -200,7 +200,7 @@ class TimetableModel:
         return self._indicator(
             ("works", trainer, event, day),
             self.trainer_days(trainer).get((event, day), []),
-            self.day_capacity(trainer, event),
+            day_capacity(self.problem, trainer, event),
             lambda k: min(k.num_sessions, num_slots // k.length),
             one_day=True,
         )
@@ -210,11 +210,6 @@ class TimetableModel:
         table = self._cache.get("indicators", {})
         assert isinstance(table, dict)
         return {key[1:]: var for key, var in table.items() if key[0] == kind}
-
-    def day_capacity(self, trainer: int, event: int) -> int:
-        """The slots `trainer` may facilitate in a day of `event` (H11)."""
-        num_slots = self.problem.events[event].num_slots
-        return min(num_slots, self.problem.trainers[trainer].max_slots_per_day or num_slots)
 
     def _indicator(
         self,
@@ -278,6 +273,12 @@ class TimetableModel:
                 for period in range(start, start + k.length):
                     occupancy[period].append(self.vars.x[k.idx, start])
         return occupancy
+
+
+def day_capacity(problem: Problem, trainer: int, event: int) -> int:
+    """The slots `trainer` may facilitate in a day of `event` (H11)."""
+    num_slots = problem.events[event].num_slots
+    return min(num_slots, problem.trainers[trainer].max_slots_per_day or num_slots)
 
 
 def _long_sessions_fit(

@@ -219,12 +219,15 @@ def solve(
     time_limit = settings.time_limit if time_limit is None else time_limit
     workers = settings.workers if workers is None else workers
     seed = settings.seed if seed is None else seed
-    raw_params = {
-        **default_parameters(workers, deterministic),
-        **settings.cp_sat,
-        **(params or {}),
-    }
 
+    def parameters(num_workers: int) -> dict[str, Any]:
+        return {
+            **default_parameters(num_workers, deterministic),
+            **settings.cp_sat,
+            **(params or {}),
+        }
+
+    raw_params = parameters(workers)
     problem = compile_instance(instance)
     tm = build_model(problem)
     build_time = time.perf_counter() - started
@@ -250,16 +253,10 @@ def solve(
         and choice == "auto"
         and separable_events(problem)
     )
-    main_workers = workers
-    first_params = raw_params
-    if not by_event and len(levels) == 1 and spare_core(problem, workers, deterministic):
-        main_workers = workers - 1
-        raw_params = {
-            **default_parameters(main_workers, deterministic),
-            **settings.cp_sat,
-            **(params or {}),
-        }
-    plan = None if by_event else _plan(tm, main_workers, deterministic, raw_params, choice)
+    spare = not by_event and len(levels) == 1 and spare_core(problem, workers, deterministic)
+    main_workers = workers - 1 if spare else workers
+    main_params = parameters(main_workers) if spare else raw_params
+    plan = None if by_event else _plan(tm, main_workers, deterministic, main_params, choice)
     for number, soft_ids in enumerate(levels, start=1):
         remaining = time_limit - (time.perf_counter() - started)
         budget = max(0.1, remaining / (len(levels) - number + 1))
@@ -270,15 +267,13 @@ def solve(
         expression: Any = first_expression if soft_ids is None else tm.objective(soft_ids)
         label: tuple[str, ...] = ("disruption",) if soft_ids is None else tuple(soft_ids)
         tm.model.minimize(expression)
-        context = _Context(
-            started, number, len(levels), progress, stop, seed, log, main_workers < workers
-        )
+        context = _Context(started, number, len(levels), progress, stop, seed, log, spare)
         if plan is None:
             outcome = _by_event_search(
                 instance, tm, budget, workers, deterministic, raw_params, context
             )
-        elif main_workers < workers:
-            outcome = _first_then_spare(plan, tm, budget, workers, first_params, context)
+        elif spare:
+            outcome = _first_then_spare(plan, tm, budget, workers, raw_params, context)
         else:
             outcome = _run(plan, tm, budget, workers, deterministic, context)
         statuses.append(outcome.status)
@@ -614,7 +609,8 @@ class _RelaxedBound:
         """Whether the whole model chooses rooms (else leaving them out relaxes nothing)."""
         self.context = context
         self.deadline = time.perf_counter() + budget
-        self.solver = _solver(1, context.seed, budget, False, RELAXED_PARAMS, False)
+        self.solver = cp_model.CpSolver()
+        """The solver of the search running on the thread, to stop it."""
         self.bound = -math.inf
         self.objective = math.inf
         self.completed: _Outcome | None = None

@@ -8,11 +8,15 @@ random example found locally is fixed before it can fail an unrelated change.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
+
+import scheduler.solve
+from scheduler.model import TimetableModel
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -29,3 +33,25 @@ def runner() -> CliRunner:
 
 
 ITC = ROOT / "benchmarks" / "data" / "itc2007"
+
+
+def beside_stand_in(
+    tm: TimetableModel, objective: float
+) -> tuple[scheduler.solve._Outcome, float, scheduler.solve.StopHandle]:
+    """`_RelaxedBound` beside a stand-in search that reports a timetable of `objective`
+    and then waits (at most 50 s) to be stopped: the outcome, the seconds it took, and the
+    caller's stop handle."""
+    started = time.perf_counter()
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
+    relaxed = scheduler.solve._RelaxedBound(tm, 60.0, context)
+
+    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
+        assert inner.progress is not None
+        inner.progress(scheduler.solve.Progress(0.1, objective, 0.0))
+        while not inner.stop.stopped and time.perf_counter() - started < 50:
+            time.sleep(0.05)
+        return scheduler.solve._Outcome("FEASIBLE", [], objective, 0.0, 0.1, 0.1)
+
+    outcome = relaxed.beside(waiting)
+    return outcome, time.perf_counter() - started, stop

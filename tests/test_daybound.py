@@ -3,7 +3,6 @@ its optimum bounds the best timetable; beside the search it proves timetables op
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -12,7 +11,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-import scheduler.solve
 from scheduler.checker import check
 from scheduler.compile import compile_instance
 from scheduler.daybound import DayModel, applies, build_day_model
@@ -21,7 +19,7 @@ from scheduler.errors import InputError
 from scheduler.loader import instance_from_data, load_instance
 from scheduler.model import TimetableModel, build_model
 from scheduler.solve import solve
-from tests.conftest import INSTANCES
+from tests.conftest import INSTANCES, beside_stand_in
 from tests.strategies import instances
 
 
@@ -122,20 +120,8 @@ def test_the_day_model_proves_a_timetable_optimal_beside_the_search() -> None:
     problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
     status, day_optimum = _day_optimum(build_day_model(problem))
     assert status == cp_model.OPTIMAL
-    started = time.perf_counter()
-    stop = scheduler.solve.StopHandle()
-    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
-    relaxed = scheduler.solve._RelaxedBound(build_model(problem), 60.0, context)
-
-    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
-        assert inner.progress is not None
-        inner.progress(scheduler.solve.Progress(0.1, day_optimum, 0.0))
-        while not inner.stop.stopped and time.perf_counter() - started < 50:
-            time.sleep(0.05)
-        return scheduler.solve._Outcome("FEASIBLE", [], day_optimum, 0.0, 0.1, 0.1)
-
-    outcome = relaxed.beside(waiting)
-    assert time.perf_counter() - started < 30
+    outcome, seconds, _stop = beside_stand_in(build_model(problem), day_optimum)
+    assert seconds < 30
     assert outcome.status == "OPTIMAL" and outcome.bound == day_optimum
 
 
@@ -146,20 +132,8 @@ def test_timetables_are_completed_from_the_day_model_with_slots() -> None:
     instance = load_instance(INSTANCES / "ntt.yaml")
     problem = compile_instance(instance)
     whole = build_model(problem)
-    started = time.perf_counter()
-    stop = scheduler.solve.StopHandle()
-    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
-    relaxed = scheduler.solve._RelaxedBound(whole, 60.0, context)
-
-    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
-        assert inner.progress is not None
-        inner.progress(scheduler.solve.Progress(0.1, 10_000.0, 0.0))
-        while not inner.stop.stopped and time.perf_counter() - started < 50:
-            time.sleep(0.05)
-        return scheduler.solve._Outcome("FEASIBLE", [], 10_000.0, 0.0, 0.1, 0.1)
-
-    outcome = relaxed.beside(waiting)
-    assert time.perf_counter() - started < 40
+    outcome, seconds, _stop = beside_stand_in(whole, 10_000.0)
+    assert seconds < 40
     assert outcome.status == "OPTIMAL" and outcome.values is not None
     assert outcome.objective == outcome.bound == 474
     report = check(instance, decode(problem, whole.vars, outcome.values))

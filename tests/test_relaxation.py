@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from ortools.sat.python import cp_model
 
@@ -14,7 +12,7 @@ from scheduler.decode import decode
 from scheduler.loader import load_instance
 from scheduler.model import build_model
 from scheduler.solve import solve
-from tests.conftest import INSTANCES
+from tests.conftest import INSTANCES, beside_stand_in
 
 
 @pytest.mark.parametrize("name", ["bali", "sulsel", "tot-1999"])
@@ -89,19 +87,7 @@ def test_the_search_ends_once_the_relaxation_proves_its_timetable() -> None:
     outcome called optimal (here a stand-in search, waiting to be stopped, that reports
     an objective of 400 on NTT, whose relaxation's bound passes 400 within seconds)."""
     problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
-    started = time.perf_counter()
-    stop = scheduler.solve.StopHandle()
-    context = scheduler.solve._Context(started, 1, 1, None, stop, 0, False)
-    relaxed = scheduler.solve._RelaxedBound(build_model(problem), 60.0, context)
-
-    def waiting(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
-        assert inner.progress is not None
-        inner.progress(scheduler.solve.Progress(0.1, 400.0, 0.0))
-        while not inner.stop.stopped and time.perf_counter() - started < 50:
-            time.sleep(0.05)
-        return scheduler.solve._Outcome("FEASIBLE", [], 400.0, 0.0, 0.1, 0.1)
-
-    outcome = relaxed.beside(waiting)
-    assert time.perf_counter() - started < 30
+    outcome, seconds, stop = beside_stand_in(build_model(problem), 400.0)
+    assert seconds < 30
     assert outcome.status == "OPTIMAL" and outcome.bound == 400.0
     assert not stop.stopped  # the caller's handle: the user did not stop it
