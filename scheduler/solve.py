@@ -674,10 +674,13 @@ class _RelaxedBound:
 
     def _run(self) -> None:
         if daybound.applies(self.problem):
-            self._search(build_day_model(self.problem).model, DAY_PARAMS)
+            days = build_day_model(self.problem)
+            solved = self._search(days.model, DAY_PARAMS)
             if self.ended.is_set() or self._proven():
                 return
             with_slots = build_day_model(self.problem, slots=True)
+            if solved is not None:
+                daybound.hint(with_slots, days, solved.value)
             self._search(with_slots.model, DAY_PARAMS, _Completing(self, with_slots))
         if self.ended.is_set() or self._proven() or not self.rooms:
             return
@@ -689,16 +692,19 @@ class _RelaxedBound:
         model: cp_model.CpModel,
         params: Mapping[str, Any],
         callback: cp_model.CpSolverSolutionCallback | None = None,
-    ) -> None:
-        """Solve `model` (the rest of the budget), its bounds reported as they rise."""
+    ) -> cp_model.CpSolver | None:
+        """Solve `model` (the rest of the budget), its bounds reported as they rise; the
+        solver, when it found a solution."""
         left = self.deadline - time.perf_counter()
         solver = _solver(1, self.context.seed, max(0.1, left), False, params, False)
         solver.best_bound_callback = self._bounded
         self.solver = solver
         if self.ended.is_set():
-            return
-        if solver.solve(model, callback) == cp_model.OPTIMAL:
+            return None
+        status = solver.solve(model, callback)
+        if status == cp_model.OPTIMAL:
             self._bounded(solver.objective_value)
+        return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
     def complete(self, fixed: Mapping[int, int], at_most: float) -> None:
         """Complete a timetable on the whole model with the decisions `fixed` (index ->
@@ -706,7 +712,7 @@ class _RelaxedBound:
         with self._lock:
             if at_most >= self.objective:
                 return
-        completed = _completed(self.whole, fixed, COMPLETION_SECONDS)
+        completed = complete_timetable(self.whole, fixed, COMPLETION_SECONDS)
         if completed is None:
             return
         values, objective = completed
@@ -755,18 +761,7 @@ class _Completing(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
     def __init__(self, relaxed: _RelaxedBound, day_model: DayModel) -> None:
         super().__init__()
         self.relaxed = relaxed
-        assert day_model.slots is not None
-        whole = relaxed.whole.vars
-        self.pairs = [
-            (whole_var.index, ours)
-            for table, theirs in (
-                (whole.x, day_model.slots.vars.x),
-                (whole.block, day_model.block),
-                (whole.venue, day_model.venue),
-            )
-            for key, ours in theirs.items()
-            if (whole_var := table.get(key)) is not None
-        ]
+        self.pairs = daybound.decision_pairs(day_model, relaxed.whole)
 
     def on_solution_callback(self) -> None:
         fixed = {index: self.value(ours) for index, ours in self.pairs}
@@ -826,7 +821,7 @@ def _by_event_search(
         decisions = merged_decisions(tm, parts)
         merged = None
         if decisions is not None:
-            merged = _completed(tm, decisions, MERGE_SECONDS, deterministic)
+            merged = complete_timetable(tm, decisions, MERGE_SECONDS, deterministic)
         if merged is not None:
             now = time.perf_counter() - context.started
             _announce(context, now, merged[1], bound)
@@ -899,7 +894,7 @@ def _event_sessions(problem: Problem, event: int) -> int:
     return sum(problem.offerings[k].num_sessions for k in problem.events[event].offerings)
 
 
-def _completed(
+def complete_timetable(
     tm: TimetableModel,
     decisions: Mapping[int, int],
     time_limit: float,

@@ -15,7 +15,7 @@ from scheduler.decode import decode
 from scheduler.decompose import event_instance, merged_decisions, separable_events
 from scheduler.loader import load_instance
 from scheduler.model import TimetableModel, build_model
-from scheduler.solve import _completed
+from scheduler.solve import complete_timetable
 from tests.conftest import INSTANCES
 
 
@@ -68,7 +68,9 @@ def _solved_part(programme: Instance, event_id: str) -> tuple[TimetableModel, li
     assert solver.solve(part.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     solution = list(solver.response_proto.solution)
     # the part's own objective with its penalties at their least for its decisions
-    completed = _completed(part, {v.index: solution[v.index] for v in part.vars.decisions()}, 20)
+    completed = complete_timetable(
+        part, {v.index: solution[v.index] for v in part.vars.decisions()}, 20
+    )
     assert completed is not None
     return part, *completed
 
@@ -79,7 +81,7 @@ def test_events_timetables_together_are_one_of_the_programme() -> None:
     parts = [_solved_part(programme, ev.id) for ev in programme.events]
     decisions = merged_decisions(whole, [(part, values) for part, values, _objective in parts])
     assert decisions is not None
-    completed = _completed(whole, decisions, 20.0)
+    completed = complete_timetable(whole, decisions, 20.0)
     assert completed is not None
     values, objective = completed
     timetable = decode(whole.problem, whole.vars, values)
@@ -145,7 +147,7 @@ def test_events_that_clash_when_joined_are_mended_by_the_whole_search(
     )
     strict = programme.model_copy(update={"trainers": trainers})
     joined: list[bool] = []
-    complete = scheduler.solve._completed
+    complete = scheduler.solve.complete_timetable
 
     def recorded(*args: object) -> object:
         outcome = complete(*args)  # type: ignore[arg-type]
@@ -153,7 +155,7 @@ def test_events_that_clash_when_joined_are_mended_by_the_whole_search(
             joined.append(outcome is not None)
         return outcome
 
-    monkeypatch.setattr(scheduler.solve, "_completed", recorded)
+    monkeypatch.setattr(scheduler.solve, "complete_timetable", recorded)
     result = scheduler.solve.solve(strict, time_limit=15, workers=2, seed=0)
     assert joined == [False]
     assert result.timetable is not None and result.bound is not None
