@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.checker import check
 from scheduler.compile import compile_instance
-from scheduler.daybound import DayModel, applies, build_day_model
+from scheduler.daybound import DayModel, applies, build_day_model, decision_pairs, hint
 from scheduler.decode import decode
 from scheduler.errors import InputError
 from scheduler.loader import instance_from_data, load_instance
@@ -151,3 +151,50 @@ def test_sulsel_reports_the_day_bound() -> None:
     assert result.bound >= day_optimum
     report = check(instance, result.timetable)
     assert report.violations == () and report.total == result.objective
+
+
+def test_the_day_model_with_slots_starts_from_the_day_optimum() -> None:
+    """Every day variable of the day model with slots is hinted with its value in the day
+    model's optimum, and the slots' own starts are left to the search; on Sulsel the first
+    timetable it then finds is within 2 % of the optimum (568), not 30 % above it."""
+    problem = compile_instance(load_instance(INSTANCES / "sulsel.yaml"))
+    days = build_day_model(problem)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    assert solver.solve(days.model) == cp_model.OPTIMAL
+    with_slots = build_day_model(problem, slots=True)
+    hint(with_slots, days, solver.value)
+    given = with_slots.model.proto.solution_hint
+    hinted = dict(zip(given.vars, given.values, strict=True))
+    assert with_slots.slots is not None
+    assert not any(x.index in hinted for x in with_slots.slots.vars.x.values())
+    for table in ("block", "venue", "sessions", "used", "staff", "works", "engaged"):
+        ours, theirs = getattr(with_slots, table), getattr(days, table)
+        assert ours.keys() == theirs.keys()
+        for key, var in ours.items():
+            assert hinted[var.index] == solver.value(theirs[key])
+
+    class First(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+        objective = float("inf")
+
+        def on_solution_callback(self) -> None:
+            First.objective = self.objective_value
+            self.stop_search()
+
+    first = cp_model.CpSolver()
+    first.parameters.num_workers = 1
+    first.parameters.linearization_level = 2
+    first.parameters.max_time_in_seconds = 20
+    first.solve(with_slots.model, First())
+    assert 568 <= First.objective <= 568 * 1.02
+
+
+def test_only_the_day_model_with_slots_maps_to_the_whole_models_decisions() -> None:
+    problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
+    whole = build_model(problem)
+    pairs = decision_pairs(build_day_model(problem, slots=True), whole)
+    decisions = {var.index for table in (whole.vars.x, whole.vars.block) for var in table.values()}
+    assert {index for index, _ours in pairs} >= decisions
+    with pytest.raises(ValueError, match="session starts"):
+        decision_pairs(build_day_model(problem), whole)
