@@ -593,7 +593,8 @@ class _RelaxedBound:
        solved to optimality in seconds (on one core: NTT 0.2 s, Sulsel 2 s, Bali 5 s).
     2. The day model with slots: the whole model's session starts under the day counts.
        Its optimum is the whole model's on the bundled provinces (NTT 474 in 3 s, Sulsel
-       568 in 10-20 s, Bali 631 in 37-44 s on one core). Each of its timetables that
+       568 in 10-28 s, Bali 631 in 37-60 s on one core, by seed; benchmarks/bounds.py).
+       It starts from the day model's optimum. Each of its timetables that
        could beat the best so far is completed on the whole model, with the starts, block
        and venue fixed, in well under a second: facilitators per session, rooms, methods.
     3. For what time is left, the relaxation with rooms counted, not chosen
