@@ -44,7 +44,7 @@ def bound_one(path: str, event_id: str | None, slots: bool, time_limit: float, s
     from scheduler.decompose import event_instance
     from scheduler.loader import load_instance
     from scheduler.model import build_model
-    from scheduler.solve import DAY_PARAMS, complete_timetable
+    from scheduler.solve import DAY_PARAMS, complete_timetable, cp_sat_solver
 
     instance = load_instance(path)
     if event_id is not None:
@@ -52,12 +52,7 @@ def bound_one(path: str, event_id: str | None, slots: bool, time_limit: float, s
     started = time.perf_counter()
     problem = compile_instance(instance)
     day_model = build_day_model(problem, slots=slots)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.random_seed = seed
-    for name, value in DAY_PARAMS.items():
-        setattr(solver.parameters, name, value)
+    solver = cp_sat_solver(1, seed, time_limit, False, DAY_PARAMS, False)
     status = solver.solve(day_model.model)
     row: Row = {
         "status": solver.status_name(status),

@@ -443,7 +443,7 @@ def tree_first(raw_params: Mapping[str, Any], workers: int) -> dict[str, Any]:
     return {**raw_params, "subsolvers": [TREE_WORKER, *subsolvers]}
 
 
-def _solver(
+def cp_sat_solver(
     workers: int,
     seed: int,
     budget: float,
@@ -451,6 +451,9 @@ def _solver(
     raw_params: Mapping[str, Any],
     log: bool,
 ) -> cp_model.CpSolver:
+    """A CP-SAT solver with `workers`, `seed` and `raw_params` (lists replace, named custom
+    subsolvers added), stopped after `budget` seconds, or in the deterministic mode after
+    that much of CP-SAT's work measure on one worker."""
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     parameters.random_seed = seed
@@ -697,7 +700,7 @@ class _RelaxedBound:
         """Solve `model` (the rest of the budget), its bounds reported as they rise; the
         solver, when it found a solution."""
         left = self.deadline - time.perf_counter()
-        solver = _solver(1, self.context.seed, max(0.1, left), False, params, False)
+        solver = cp_sat_solver(1, self.context.seed, max(0.1, left), False, params, False)
         solver.best_bound_callback = self._bounded
         self.solver = solver
         if self.ended.is_set():
@@ -920,7 +923,7 @@ def _portfolio_search(
 ) -> _Outcome:
     """One CP-SAT run on the whole model with its portfolio of workers (stopped at its first
     timetable when `first_only`)."""
-    solver = _solver(workers, context.seed, budget, deterministic, raw_params, context.log)
+    solver = cp_sat_solver(workers, context.seed, budget, deterministic, raw_params, context.log)
     watch = _StopAtFirst if first_only else _Monitor
     monitor = watch(context.started, context.level, context.num_levels, context.progress)
     if context.progress is not None:
@@ -1193,7 +1196,7 @@ def _hybrid_search(
     # Where rooms differ only in size the bound is weak and LNS pays more: the full model
     # gets a share of the time for its bound, then its worker joins the LNS.
     full_budget = budget * BOUND_SHARE if rooms_are_nested(tm.problem) else budget
-    solver = _solver(workers - 1, context.seed, full_budget, False, full_params, context.log)
+    solver = cp_sat_solver(workers - 1, context.seed, full_budget, False, full_params, context.log)
     shared = _Shared(incumbent, context)
     outcome: dict[str, int] = {}
     deadline = time.perf_counter() + budget

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from ortools.sat.python import cp_model
 from typer.testing import CliRunner
 
 import scheduler.solve
-from scheduler.model import TimetableModel
+from models import Instance
+from scheduler.compile import Problem, compile_instance
+from scheduler.loader import load_instance
+from scheduler.model import TimetableModel, build_model
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -33,6 +37,20 @@ def runner() -> CliRunner:
 
 
 ITC = ROOT / "benchmarks" / "data" / "itc2007"
+
+
+def first_timetable(name: str) -> tuple[Instance, Problem, TimetableModel, list[int], float]:
+    """The bundled instance `name`, compiled, its whole model, and the values and objective
+    of the model's first solution (two workers, at most 20 s)."""
+    instance = load_instance(INSTANCES / f"{name}.yaml")
+    problem = compile_instance(instance)
+    whole = build_model(problem)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = 20
+    solver.parameters.stop_after_first_solution = True
+    assert solver.solve(whole.model) == cp_model.FEASIBLE
+    return instance, problem, whole, list(solver.response_proto.solution), solver.objective_value
 
 
 def beside_stand_in(

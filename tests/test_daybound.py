@@ -18,16 +18,18 @@ from scheduler.decode import decode
 from scheduler.errors import InputError
 from scheduler.loader import instance_from_data, load_instance
 from scheduler.model import TimetableModel, build_model
-from scheduler.solve import solve
-from tests.conftest import INSTANCES, beside_stand_in
+from scheduler.solve import DAY_PARAMS, cp_sat_solver, solve
+from tests.conftest import INSTANCES, beside_stand_in, first_timetable
 from tests.strategies import instances
 
 
+def _day_solver(seconds: float = 30.0) -> cp_model.CpSolver:
+    """One worker with the settings the solver gives the day models (CP-SAT's own seed)."""
+    return cp_sat_solver(1, 1, seconds, False, DAY_PARAMS, False)
+
+
 def _day_optimum(dm: DayModel, seconds: float = 30.0) -> tuple[int, float]:
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = seconds
+    solver = _day_solver(seconds)
     return solver.solve(dm.model), solver.objective_value
 
 
@@ -59,15 +61,7 @@ def _fix_to(dm: DayModel, whole: TimetableModel, values: list[int]) -> None:
 def test_a_timetable_of_the_whole_model_is_one_of_the_day_model(name: str, slots: bool) -> None:
     """Its counts per day (and its starts) satisfy the day model (with slots) at no more
     than the checker's total."""
-    instance = load_instance(INSTANCES / f"{name}.yaml")
-    problem = compile_instance(instance)
-    whole = build_model(problem)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 2
-    solver.parameters.max_time_in_seconds = 20
-    solver.parameters.stop_after_first_solution = True
-    assert solver.solve(whole.model) == cp_model.FEASIBLE
-    values = list(solver.response_proto.solution)
+    instance, problem, whole, values, _objective = first_timetable(name)
     report = check(instance, decode(problem, whole.vars, values))
     assert report.violations == ()
 
@@ -159,9 +153,7 @@ def test_the_day_model_with_slots_starts_from_the_day_optimum() -> None:
     timetable it then finds is within 2 % of the optimum (568), not 30 % above it."""
     problem = compile_instance(load_instance(INSTANCES / "sulsel.yaml"))
     days = build_day_model(problem)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.linearization_level = 2
+    solver = _day_solver()
     assert solver.solve(days.model) == cp_model.OPTIMAL
     with_slots = build_day_model(problem, slots=True)
     hint(with_slots, days, solver.value)
@@ -182,11 +174,7 @@ def test_the_day_model_with_slots_starts_from_the_day_optimum() -> None:
             First.objective = self.objective_value
             self.stop_search()
 
-    first = cp_model.CpSolver()
-    first.parameters.num_workers = 1
-    first.parameters.linearization_level = 2
-    first.parameters.max_time_in_seconds = 20
-    first.solve(with_slots.model, First())
+    _day_solver(20).solve(with_slots.model, First())
     assert 568 <= First.objective <= 568 * 1.02
 
 
