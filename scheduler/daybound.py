@@ -139,22 +139,35 @@ def hint(target: DayModel, source: DayModel, value: Callable[[IntVar], int]) -> 
                 target.model.add_hint(var, value(theirs[key]))
 
 
-def decision_pairs(dm: DayModel, whole: TimetableModel) -> list[tuple[int, IntVar]]:
+def decision_pairs(
+    dm: DayModel, whole: TimetableModel, starts: bool = True
+) -> list[tuple[int, IntVar]]:
     """(index of a decision of `whole`, the variable of `dm` that stands for it): session
     starts, block and venue, which a timetable of the day model with slots fixes on the
-    whole model for it to be completed (facilitators per session, rooms, methods)."""
-    if dm.slots is None:
+    whole model for it to be completed (facilitators per session, rooms, methods); without
+    `starts`, block and venue only (of any day model)."""
+    if starts and dm.slots is None:
         raise ValueError("only the day model with slots has session starts")
+    tables = [(whole.vars.block, dm.block), (whole.vars.venue, dm.venue)]
+    if starts and dm.slots is not None:
+        tables.insert(0, (whole.vars.x, dm.slots.vars.x))
     return [
         (whole_var.index, ours)
-        for table, theirs in (
-            (whole.vars.x, dm.slots.vars.x),
-            (whole.vars.block, dm.block),
-            (whole.vars.venue, dm.venue),
-        )
+        for table, theirs in tables
         for key, ours in theirs.items()
         if (whole_var := table.get(key)) is not None
     ]
+
+
+def day_count_pairs(dm: DayModel, whole: TimetableModel) -> list[tuple[list[int], IntVar]]:
+    """(indices of `whole`'s starts of an offering on a day, the variable of `dm` counting
+    its sessions that day): a timetable of a day model fixes these sums on the whole model,
+    which leaves it the slot of each session within its day to choose."""
+    starts: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (k_idx, period), x in whole.vars.x.items():
+        num_slots = dm.problem.events[dm.problem.offerings[k_idx].event].num_slots
+        starts[k_idx, period // num_slots].append(x.index)
+    return [(starts[key], count) for key, count in dm.sessions.items() if key in starts]
 
 
 def _events(dm: DayModel) -> None:

@@ -3,6 +3,7 @@ its optimum bounds the best timetable; beside the search it proves timetables op
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -11,9 +12,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+import scheduler.solve
 from scheduler.checker import check
 from scheduler.compile import compile_instance
-from scheduler.daybound import DayModel, applies, build_day_model, decision_pairs, hint
+from scheduler.daybound import (
+    DayModel,
+    applies,
+    build_day_model,
+    day_count_pairs,
+    decision_pairs,
+    hint,
+)
 from scheduler.decode import decode
 from scheduler.errors import InputError
 from scheduler.loader import instance_from_data, load_instance
@@ -186,3 +195,49 @@ def test_only_the_day_model_with_slots_maps_to_the_whole_models_decisions() -> N
     assert {index for index, _ours in pairs} >= decisions
     with pytest.raises(ValueError, match="session starts"):
         decision_pairs(build_day_model(problem), whole)
+
+
+def test_the_day_counts_map_each_offering_and_day_to_its_starts() -> None:
+    """Every start of the whole model is summed once, under its own offering and day; block
+    and venue alone map from a day model without slots."""
+    problem = compile_instance(load_instance(INSTANCES / "sulsel.yaml"))
+    whole = build_model(problem)
+    days = build_day_model(problem)
+    num_slots = problem.events[0].num_slots
+    by_index = {var.index: key for key, var in whole.vars.x.items()}
+    seen: list[int] = []
+    for indices, count in day_count_pairs(days, whole):
+        (key,) = [key for key, var in days.sessions.items() if var is count]
+        assert {(by_index[i][0], by_index[i][1] // num_slots) for i in indices} == {key}
+        seen += indices
+    assert sorted(seen) == sorted(by_index)
+    pairs = decision_pairs(days, whole, starts=False)
+    decisions = {
+        var.index for table in (whole.vars.block, whole.vars.venue) for var in table.values()
+    }
+    assert {index for index, _ours in pairs} == decisions
+
+
+def test_a_timetable_at_the_slots_optimum_is_searched_with_its_days_fixed() -> None:
+    """Once the day model with slots is proven optimal and no timetable reaches its optimum,
+    the whole model is searched with its days fixed: on NTT it finds a timetable at the
+    optimum, 474, with the sessions of each day those of the day model's timetable, and the
+    checker agrees."""
+    instance = load_instance(INSTANCES / "ntt.yaml")
+    problem = compile_instance(instance)
+    whole = build_model(problem)
+    whole.model.minimize(whole.objective())
+    with_slots = build_day_model(problem, slots=True)
+    solver = _day_solver()
+    assert solver.solve(with_slots.model) == cp_model.OPTIMAL
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(time.perf_counter(), 1, 1, None, stop, 0, False)
+    relaxed = scheduler.solve._RelaxedBound(whole, 30.0, context)
+    relaxed._complete_days(with_slots, solver)
+    completed = relaxed.completed
+    assert completed is not None and completed.values is not None
+    assert completed.objective == solver.objective_value == 474
+    for indices, count in day_count_pairs(with_slots, whole):
+        assert sum(completed.values[i] for i in indices) == solver.value(count)
+    report = check(instance, decode(problem, whole.vars, completed.values))
+    assert report.violations == () and report.total == 474
