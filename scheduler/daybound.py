@@ -159,6 +159,22 @@ def decision_pairs(
     ]
 
 
+def with_days_fixed(
+    dm: DayModel, whole: TimetableModel, value: Callable[[IntVar], int]
+) -> cp_model.CpModel:
+    """A copy of `whole`'s model with the days of a timetable of `dm` (`value`, of its
+    solution) fixed: the sessions of each offering on each day, block and venue. Left to
+    it: each session's slot within its day, facilitators, rooms and methods."""
+    model = whole.model.clone()
+    for indices, count in day_count_pairs(dm, whole):
+        model.add(
+            sum(model.get_int_var_from_proto_index(index) for index in indices) == value(count)
+        )
+    for index, ours in decision_pairs(dm, whole, starts=False):
+        model.add(model.get_int_var_from_proto_index(index) == value(ours))
+    return model
+
+
 def day_count_pairs(dm: DayModel, whole: TimetableModel) -> list[tuple[list[int], IntVar]]:
     """(indices of `whole`'s starts of an offering on a day, the variable of `dm` counting
     its sessions that day): a timetable of a day model fixes these sums on the whole model,

@@ -737,19 +737,11 @@ class _RelaxedBound:
             if self.objective <= target + 1e-6 or self.ended.is_set():
                 return
             hint = self.completed.values if self.completed is not None else None
-        model = self.whole.model.clone()
-        for indices, count in daybound.day_count_pairs(dm, self.whole):
-            starts = [model.get_int_var_from_proto_index(index) for index in indices]
-            model.add(sum(starts) == solved.value(count))
-        for index, ours in daybound.decision_pairs(dm, self.whole, starts=False):
-            model.add(model.get_int_var_from_proto_index(index) == solved.value(ours))
-        if hint is not None:
-            _hint(model, hint)
         left = self.deadline - time.perf_counter()
         solver = cp_sat_solver(1, self.context.seed, max(0.1, left), False, {}, False)
         self.solver = solver
         if not self.ended.is_set():
-            solver.solve(model, _Recording(self, target))
+            complete_days(self.whole, dm, solved.value, target, solver, hint, self.record)
 
     def record(self, values: list[int], objective: int) -> None:
         """Keep a timetable of the whole model found here, if better than the best so far."""
@@ -791,17 +783,18 @@ DAY_PARAMS = {"linearization_level": 2}
 model's optimum in 6-15 s where the default linearization takes 28-37 s (two seeds)."""
 
 
-class _Recording(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
-    """Hands each timetable of the whole model to `_RelaxedBound.record`, and stops the
-    search at one that reaches `target` (the bound)."""
+class _StopAt(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    """Hands each solution to `found` (values, objective), and stops the search at one that
+    reaches `target`."""
 
-    def __init__(self, relaxed: _RelaxedBound, target: float) -> None:
+    def __init__(self, target: float, found: Callable[[list[int], int], None] | None) -> None:
         super().__init__()
-        self.relaxed = relaxed
         self.target = target
+        self.found = found
 
     def on_solution_callback(self) -> None:
-        self.relaxed.record(list(self.response_proto.solution), round(self.objective_value))
+        if self.found is not None:
+            self.found(list(self.response_proto.solution), round(self.objective_value))
         if self.objective_value <= self.target + 1e-6:
             self.stop_search()
 
@@ -956,6 +949,27 @@ def complete_timetable(
     `decisions` and every penalty at its least; None when they break a hard rule."""
     solver = _fixed(tm, decisions, None, time_limit, deterministic)
     if solver is None:
+        return None
+    return list(solver.response_proto.solution), round(solver.objective_value)
+
+
+def complete_days(
+    tm: TimetableModel,
+    dm: DayModel,
+    value: Callable[[Any], int],
+    target: float,
+    solver: cp_model.CpSolver,
+    hint: Sequence[int] | None = None,
+    found: Callable[[list[int], int], None] | None = None,
+) -> tuple[list[int], int] | None:
+    """The best timetable `solver` finds on `tm` with the days of a timetable of the day
+    model `dm` (`value`, of its solution) fixed (`daybound.with_days_fixed`), and its
+    objective; the search stops at `target` (that timetable's objective, a bound when it is
+    optimal), and hands each timetable to `found`. From `hint`, a whole assignment."""
+    model = daybound.with_days_fixed(dm, tm, value)
+    if hint is not None:
+        _hint(model, hint)
+    if solver.solve(model, _StopAt(target, found)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return list(solver.response_proto.solution), round(solver.objective_value)
 
