@@ -66,7 +66,6 @@ def bound_one(path: str, event_id: str | None, slots: bool, time_limit: float, s
     }
     if slots and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         whole = build_model(problem)
-        whole.model.minimize(whole.objective())
         fixed = {index: solver.value(ours) for index, ours in decision_pairs(day_model, whole)}
         completed = complete_timetable(whole, fixed, time_limit)
         row["completed_by"] = "starts"

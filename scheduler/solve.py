@@ -967,6 +967,7 @@ def complete_days(
     objective; the search stops at `target` (that timetable's objective, a bound when it is
     optimal), and hands each timetable to `found`. From `hint`, a whole assignment."""
     model = daybound.with_days_fixed(dm, tm, value)
+    model.minimize(tm.objective())
     if hint is not None:
         _hint(model, hint)
     if solver.solve(model, _StopAt(target, found)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -226,7 +226,6 @@ def test_a_timetable_at_the_slots_optimum_is_searched_with_its_days_fixed() -> N
     instance = load_instance(INSTANCES / "ntt.yaml")
     problem = compile_instance(instance)
     whole = build_model(problem)
-    whole.model.minimize(whole.objective())
     with_slots = build_day_model(problem, slots=True)
     solver = _day_solver()
     assert solver.solve(with_slots.model) == cp_model.OPTIMAL
