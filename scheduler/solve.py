@@ -494,6 +494,8 @@ class _Context:
     """Whether a core is kept for `_RelaxedBound`, the searches using one worker fewer."""
     relaxed: bool = False
     """Whether `_RelaxedBound` already runs beside the searches of this context."""
+    known: float = math.inf
+    """The objective of a timetable found before the searches of this context start."""
 
 
 @dataclass(frozen=True)
@@ -553,6 +555,8 @@ def _first_then_spare(
     rest = end - time.perf_counter()
     if rest <= 0.1:
         return first
+    known = first.objective if first.objective is not None else math.inf
+    context = dataclasses.replace(context, known=known)
     return _in_turn(first, _run(plan, tm, rest, workers - 1, False, context))
 
 
@@ -597,7 +601,8 @@ class _RelaxedBound:
     2. The day model with slots: the whole model's session starts under the day counts.
        Its optimum is the whole model's on the bundled provinces (NTT 474 in 3 s, Sulsel
        568 in 10-28 s, Bali 631 in 37-60 s on one core, by seed; benchmarks/bounds.py).
-       It starts from the day model's optimum. Each of its timetables that
+       It starts from the day model's optimum, finds timetables, then refutes cheaper
+       ones or proves its optimum (`_refuted`). Each of its timetables that
        could beat the best so far is completed on the whole model, with the starts, block
        and venue fixed, in well under a second: facilitators per session, rooms, methods.
        Once it is proven optimal, and no timetable reaches its optimum yet, the whole
@@ -618,7 +623,7 @@ class _RelaxedBound:
         self.solver = cp_model.CpSolver()
         """The solver of the search running on the thread, to stop it."""
         self.bound = -math.inf
-        self.objective = math.inf
+        self.objective = context.known
         self.completed: _Outcome | None = None
         """The best timetable completed here, when better than the search's."""
         self.inner = StopHandle()
@@ -646,6 +651,10 @@ class _RelaxedBound:
 
         inner = dataclasses.replace(context, stop=self.inner, progress=tracked, relaxed=True)
         context.stop.attach(self.inner.stop)
+        if math.isfinite(self.objective):
+            # A timetable is known already: the search's first report may take seconds
+            # (Bali: 1.5 s to presolve the whole model again).
+            thread.start()
         try:
             outcome = search(inner)
         finally:
@@ -687,10 +696,11 @@ class _RelaxedBound:
             with_slots = build_day_model(self.problem, slots=True)
             if solved is not None:
                 daybound.hint(with_slots, days, solved.value)
-            found = self._search(with_slots.model, DAY_PARAMS, _Completing(self, with_slots))
-            if found is not None and found.best_objective_bound >= found.objective_value:
+            floor = solved.objective_value if solved is not None and self._optimal(solved) else 0
+            optimum = self._refuted(with_slots, floor)
+            if optimum is not None:
                 # Its optimum bounds the whole model above any other relaxation's.
-                self._complete_days(with_slots, found)
+                self._complete_days(with_slots, optimum)
                 return
         if self.ended.is_set() or self._proven() or not self.rooms:
             return
@@ -702,19 +712,81 @@ class _RelaxedBound:
         model: cp_model.CpModel,
         params: Mapping[str, Any],
         callback: cp_model.CpSolverSolutionCallback | None = None,
+        ceiling: float = math.inf,
+        stall: float | None = None,
     ) -> cp_model.CpSolver | None:
-        """Solve `model` (the rest of the budget), its bounds reported as they rise; the
-        solver, when it found a solution."""
+        """Solve `model` (the rest of the budget), its bounds reported as they rise, at most
+        `ceiling` (of a model whose objective is held below it), stopped once `stall`
+        seconds pass without a solution to `callback`, a `_Completing`; the solver, when it
+        found a solution."""
         left = self.deadline - time.perf_counter()
         solver = cp_sat_solver(1, self.context.seed, max(0.1, left), False, params, False)
-        solver.best_bound_callback = self._bounded
+        solver.best_bound_callback = lambda bound: self._bounded(min(bound, ceiling))
         self.solver = solver
         if self.ended.is_set():
             return None
-        status = solver.solve(model, callback)
+        done = threading.Event()
+        if stall is not None and isinstance(callback, _Completing):
+            callback.last = time.perf_counter()
+            since = callback
+
+            def watch() -> None:
+                while not done.wait(0.05):
+                    if time.perf_counter() - since.last >= stall:
+                        solver.stop_search()
+                        return
+
+            threading.Thread(target=watch, name="tot-stall", daemon=True).start()
+        try:
+            status = solver.solve(model, callback)
+        finally:
+            done.set()
         if status == cp_model.OPTIMAL:
             self._bounded(solver.objective_value)
         return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+    def _refuted(self, dm: DayModel, floor: float) -> cp_model.CpSolver | None:
+        """Solve the day model with slots `dm`, whose optimum is at least `floor` (the day
+        model's): first a search that finds its timetables, each completed on the whole
+        model, until it stalls (`FIND_PARAMS`). Then, when the best timetable of either lies
+        within `REFUTE_GAP` of `floor`, a core-based search that refutes any cheaper one,
+        or finds the cheaper ones and proves the cheapest optimal (`REFUTE_PARAMS`); else
+        the LP search, finding and proving at once (`DAY_PARAMS`). The solver holding a
+        proven optimum of `dm`, when no timetable of the whole model is as cheap; else None
+        (the whole model's best then proven optimal when the bound reached it).
+
+        Measured on one core after the day model, seeds 0-5: the first search finds
+        Sulsel's 568 or 570 in 0.6 s; the core-based search refutes 567 in 4.3-6.2 s, the
+        LP search in 6.5-11.7 s, and the LP search alone finds 568 after 9-17 s. Far from
+        the bound (Bali: 648-672 against 620), the core-based search is the slower one.
+        """
+        completing = _Completing(self, dm)
+        found = self._search(dm.model, FIND_PARAMS, completing, stall=FIND_STALL)
+        if found is not None and self._optimal(found):
+            return found
+        with self._lock:
+            best = self.objective
+        if found is not None:
+            best = min(best, found.objective_value)
+        if self.ended.is_set() or self._proven():
+            return None
+        if not math.isfinite(best) or best - floor > REFUTE_GAP * best:
+            lp = self._search(dm.model, DAY_PARAMS, completing)
+            return lp if lp is not None and self._optimal(lp) else None
+        dm.model.add(dm.objective() <= round(best) - 1)  # penalties are whole points
+        refuting = self._search(dm.model, REFUTE_PARAMS, completing, ceiling=best)
+        if refuting is not None:
+            return refuting if self._optimal(refuting) else None
+        if self.solver.response_proto.status != cp_model.INFEASIBLE or self.ended.is_set():
+            return None
+        self._bounded(best)  # no timetable of `dm` is cheaper than `best`
+        if found is not None and found.objective_value <= best:
+            return found  # its timetable is then an optimum of `dm`
+        return None
+
+    @staticmethod
+    def _optimal(solver: cp_model.CpSolver) -> bool:
+        return bool(solver.best_objective_bound >= solver.objective_value)
 
     def complete(self, fixed: Mapping[int, int], at_most: float) -> None:
         """Complete a timetable on the whole model with the decisions `fixed` (index ->
@@ -778,6 +850,18 @@ RELAXED_PARAMS = {"subsolvers": [TREE_WORKER], "cp_model_probing_level": 0}
 """The relaxation's one worker: CP-SAT's LP tree search, which raises its bound soonest."""
 COMPLETION_SECONDS = 5.0
 """At most this long to complete a timetable from fixed starts (it takes well under 1 s)."""
+FIND_PARAMS = {"interleave_search": True}
+"""The first search of the day model with slots: CP-SAT's workers (LP searches, neighbourhood
+searches, quick restarts) taking turns on one thread, which find its good timetables far
+sooner than the LP search alone (Sulsel: 568 or 570 in 0.6 s, against 568 after 9-17 s)."""
+FIND_STALL = 1.0
+"""The first search ends once this many seconds pass without a better timetable."""
+REFUTE_GAP = 0.015
+"""How far above the day model's optimum, as a share of it, the best timetable may lie for
+the core-based search to refute a cheaper one (Sulsel 568 and 570 against 564)."""
+REFUTE_PARAMS = {"optimize_with_core": True, "linearization_level": 2}
+"""The second search: core-based, which refutes a cheaper timetable than the best far sooner
+than the LP search (Sulsel, 567: 4.3-6.2 s against 6.5-11.7 s, seeds 0-5)."""
 DAY_PARAMS = {"linearization_level": 2}
 """The day model's one worker, with every constraint in its LP: it proves the Bali day
 model's optimum in 6-15 s where the default linearization takes 28-37 s (two seeds)."""
@@ -807,8 +891,11 @@ class _Completing(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
         super().__init__()
         self.relaxed = relaxed
         self.pairs = daybound.decision_pairs(day_model, relaxed.whole)
+        self.last = time.perf_counter()
+        """When the last solution came (`_RelaxedBound._search` stops a stalled search)."""
 
     def on_solution_callback(self) -> None:
+        self.last = time.perf_counter()
         fixed = {index: self.value(ours) for index, ours in self.pairs}
         self.relaxed.complete(fixed, self.objective_value)
 

@@ -240,3 +240,63 @@ def test_a_timetable_at_the_slots_optimum_is_searched_with_its_days_fixed() -> N
         assert sum(completed.values[i] for i in indices) == solver.value(count)
     report = check(instance, decode(problem, whole.vars, completed.values))
     assert report.violations == () and report.total == 474
+
+
+def _ntt_refuting(known: float) -> tuple[scheduler.solve._RelaxedBound, DayModel, float]:
+    """NTT's relaxation with a timetable of objective `known` already found, its day model
+    with slots (hinted from the day model's optimum) and that optimum."""
+    problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
+    days = build_day_model(problem)
+    solver = _day_solver()
+    assert solver.solve(days.model) == cp_model.OPTIMAL
+    with_slots = build_day_model(problem, slots=True)
+    hint(with_slots, days, solver.value)
+    stop = scheduler.solve.StopHandle()
+    context = scheduler.solve._Context(time.perf_counter(), 1, 1, None, stop, 0, False, known=known)
+    return (
+        scheduler.solve._RelaxedBound(build_model(problem), 30.0, context),
+        with_slots,
+        (solver.objective_value),
+    )
+
+
+@pytest.mark.parametrize("known", [474.0, 490.0])
+def test_the_core_search_refutes_a_timetable_cheaper_than_the_best(known: float) -> None:
+    """Near the day model's optimum (NTT: 470), the timetables found first are followed by a
+    core-based search that refutes any cheaper one: the bound reaches the optimum, 474,
+    whether the best known timetable is at it or above it (the first search then finds
+    474, and its timetables are completed on the whole model)."""
+    relaxed, with_slots, floor = _ntt_refuting(known)
+    assert floor == 470
+    optimum = relaxed._refuted(with_slots, floor)
+    assert relaxed.solver.response_proto.status == cp_model.INFEASIBLE
+    assert relaxed.bound == 474
+    assert optimum is not None and optimum.objective_value == 474
+    assert relaxed.objective < 490  # found first, and completed on the whole model
+
+
+def test_far_from_the_day_optimum_the_lp_search_proves_the_optimum() -> None:
+    """With the best timetable far above the day model's optimum (here 0 given as the
+    floor), the LP search, not the refutation, proves the optimum of the day model with
+    slots."""
+    relaxed, with_slots, _floor = _ntt_refuting(490.0)
+    optimum = relaxed._refuted(with_slots, 0.0)
+    assert relaxed.solver.response_proto.status == cp_model.OPTIMAL
+    assert optimum is not None and optimum.objective_value == relaxed.bound == 474
+
+
+def test_the_relaxation_starts_at_once_when_a_timetable_is_known() -> None:
+    """Given the objective of a timetable found before the search (474, NTT's optimum), the
+    relaxation starts without waiting for the search's first report, and proves it: a
+    stand-in search that never reports is stopped within seconds, its outcome optimal."""
+    relaxed, _with_slots, _floor = _ntt_refuting(474.0)
+    started = time.perf_counter()
+
+    def silent(inner: scheduler.solve._Context) -> scheduler.solve._Outcome:
+        while not inner.stop.stopped and time.perf_counter() - started < 50:
+            time.sleep(0.05)
+        return scheduler.solve._Outcome("FEASIBLE", [], 474.0, 0.0, 0.1, 0.1)
+
+    outcome = relaxed.beside(silent)
+    assert time.perf_counter() - started < 30
+    assert outcome.status == "OPTIMAL" and outcome.bound == 474
