@@ -711,14 +711,14 @@ class _RelaxedBound:
         self,
         model: cp_model.CpModel,
         params: Mapping[str, Any],
-        callback: cp_model.CpSolverSolutionCallback | None = None,
+        callback: _Completing | None = None,
         ceiling: float = math.inf,
         stall: float | None = None,
     ) -> cp_model.CpSolver | None:
-        """Solve `model` (the rest of the budget), its bounds reported as they rise, at most
-        `ceiling` (of a model whose objective is held below it), stopped once `stall`
-        seconds pass without a solution to `callback`, a `_Completing`; the solver, when it
-        found a solution."""
+        """Solve `model` (the rest of the budget), its solutions completed by `callback`,
+        its bounds reported as they rise, at most `ceiling` (of a model whose objective is
+        held below it), stopped once `stall` seconds pass without a solution; the solver,
+        when it found a solution."""
         left = self.deadline - time.perf_counter()
         solver = cp_sat_solver(1, self.context.seed, max(0.1, left), False, params, False)
         solver.best_bound_callback = lambda bound: self._bounded(min(bound, ceiling))
@@ -726,7 +726,7 @@ class _RelaxedBound:
         if self.ended.is_set():
             return None
         done = threading.Event()
-        if stall is not None and isinstance(callback, _Completing):
+        if stall is not None and callback is not None:
             callback.last = time.perf_counter()
             since = callback
 

@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 import scheduler.solve
 from scheduler.checker import check
-from scheduler.compile import compile_instance
+from scheduler.compile import Problem, compile_instance
 from scheduler.daybound import (
     DayModel,
     applies,
@@ -40,6 +40,20 @@ def _day_solver(seconds: float = 30.0) -> cp_model.CpSolver:
 def _day_optimum(dm: DayModel, seconds: float = 30.0) -> tuple[int, float]:
     solver = _day_solver(seconds)
     return solver.solve(dm.model), solver.objective_value
+
+
+def _slots_from_day_optimum(
+    name: str,
+) -> tuple[Problem, DayModel, DayModel, cp_model.CpSolver]:
+    """The bundled instance `name` compiled, its day model, its day model with slots hinted
+    with the day model's optimum (as the solver does), and the solver holding that optimum."""
+    problem = compile_instance(load_instance(INSTANCES / f"{name}.yaml"))
+    days = build_day_model(problem)
+    solver = _day_solver()
+    assert solver.solve(days.model) == cp_model.OPTIMAL
+    with_slots = build_day_model(problem, slots=True)
+    hint(with_slots, days, solver.value)
+    return problem, days, with_slots, solver
 
 
 def _fix_to(dm: DayModel, whole: TimetableModel, values: list[int]) -> None:
@@ -160,12 +174,7 @@ def test_the_day_model_with_slots_starts_from_the_day_optimum() -> None:
     """Every day variable of the day model with slots is hinted with its value in the day
     model's optimum, and the slots' own starts are left to the search; on Sulsel the first
     timetable it then finds is within 2 % of the optimum (568), not 30 % above it."""
-    problem = compile_instance(load_instance(INSTANCES / "sulsel.yaml"))
-    days = build_day_model(problem)
-    solver = _day_solver()
-    assert solver.solve(days.model) == cp_model.OPTIMAL
-    with_slots = build_day_model(problem, slots=True)
-    hint(with_slots, days, solver.value)
+    _problem, days, with_slots, solver = _slots_from_day_optimum("sulsel")
     given = with_slots.model.proto.solution_hint
     hinted = dict(zip(given.vars, given.values, strict=True))
     assert with_slots.slots is not None
@@ -245,19 +254,11 @@ def test_a_timetable_at_the_slots_optimum_is_searched_with_its_days_fixed() -> N
 def _ntt_refuting(known: float) -> tuple[scheduler.solve._RelaxedBound, DayModel, float]:
     """NTT's relaxation with a timetable of objective `known` already found, its day model
     with slots (hinted from the day model's optimum) and that optimum."""
-    problem = compile_instance(load_instance(INSTANCES / "ntt.yaml"))
-    days = build_day_model(problem)
-    solver = _day_solver()
-    assert solver.solve(days.model) == cp_model.OPTIMAL
-    with_slots = build_day_model(problem, slots=True)
-    hint(with_slots, days, solver.value)
+    problem, _days, with_slots, solver = _slots_from_day_optimum("ntt")
     stop = scheduler.solve.StopHandle()
     context = scheduler.solve._Context(time.perf_counter(), 1, 1, None, stop, 0, False, known=known)
-    return (
-        scheduler.solve._RelaxedBound(build_model(problem), 30.0, context),
-        with_slots,
-        (solver.objective_value),
-    )
+    relaxed = scheduler.solve._RelaxedBound(build_model(problem), 30.0, context)
+    return relaxed, with_slots, solver.objective_value
 
 
 @pytest.mark.parametrize("known", [474.0, 490.0])
