@@ -7,7 +7,7 @@ Targets (issue 2): each province instance solved to proven optimality in under 1
 tot-1999 first solution in under 2 s and within 1 % of its bound (or optimal) in 60 s. The
 `target` column says of each run whether it meets its instance's target. CP-SAT's run time
 with several workers, or to a wall-clock limit, changes from run to run and from seed to
-seed (Sulsel, 2 workers: proven optimal in 9.9-16.4 s over seeds 0-3). With several `--seeds`,
+seed (Sulsel, 2 workers: proven optimal in 7.8-13.5 s over seeds 0-3). With several `--seeds`,
 a second table counts, per instance and workers, the runs proven optimal and those meeting
 the target, with the least, median and most time to the proof; it is also written as CSV,
 `-summary` added to the file's name.

@@ -717,8 +717,8 @@ class _RelaxedBound:
     ) -> cp_model.CpSolver | None:
         """Solve `model` (the rest of the budget), its solutions completed by `callback`,
         its bounds reported as they rise, at most `ceiling` (of a model whose objective is
-        held below it), stopped once `stall` seconds pass without a solution; the solver,
-        when it found a solution."""
+        held below it), stopped once `stall` seconds (or as many as `callback.patience` gives)
+        pass without a solution; the solver, when it found a solution."""
         left = self.deadline - time.perf_counter()
         solver = cp_sat_solver(1, self.context.seed, max(0.1, left), False, params, False)
         solver.best_bound_callback = lambda bound: self._bounded(min(bound, ceiling))
@@ -732,7 +732,7 @@ class _RelaxedBound:
 
             def watch() -> None:
                 while not done.wait(0.05):
-                    if time.perf_counter() - since.last >= stall:
+                    if time.perf_counter() - since.last >= since.patience(stall):
                         solver.stop_search()
                         return
 
@@ -748,7 +748,8 @@ class _RelaxedBound:
     def _refuted(self, dm: DayModel, floor: float) -> cp_model.CpSolver | None:
         """Solve the day model with slots `dm`, whose optimum is at least `floor` (the day
         model's): first a search that finds its timetables, each completed on the whole
-        model, until it stalls (`FIND_PARAMS`). Then, when the best timetable of either lies
+        model, until one lies within `REFUTE_GAP` of `floor` or it stalls (`FIND_PARAMS`,
+        `_Completing.patience`). Then, when the best timetable of either lies
         within `REFUTE_GAP` of `floor`, a core-based search that refutes any cheaper one,
         or finds the cheaper ones and proves the cheapest optimal (`REFUTE_PARAMS`); else
         the LP search, finding and proving at once (`DAY_PARAMS`). The solver holding a
@@ -762,8 +763,9 @@ class _RelaxedBound:
         (not proven in 60 s, where the LP search proves 631; hinted from the best found
         rather than from the day model's optimum, it proved Bali on none of seeds 0-3).
         """
+        finding = _Completing(self, dm, floor)
+        found = self._search(dm.model, FIND_PARAMS, finding, stall=FIND_STALL)
         completing = _Completing(self, dm)
-        found = self._search(dm.model, FIND_PARAMS, completing, stall=FIND_STALL)
         if found is not None and self._optimal(found):
             return found
         with self._lock:
@@ -857,7 +859,12 @@ FIND_PARAMS = {"interleave_search": True}
 searches, quick restarts) taking turns on one thread, which find its good timetables far
 sooner than the LP search alone (Sulsel: 568 or 570 in 0.6 s, against 568 after 9-17 s)."""
 FIND_STALL = 1.0
-"""The first search ends once this many seconds pass without a better timetable."""
+"""The first search ends once this many seconds pass without a better timetable ..."""
+FIND_STALL_NEAR = 3.0
+"""... or this many while its best lies within `NEAR_GAP` of the day model's optimum, where
+one more timetable may bring it within `REFUTE_GAP`: from some of the day model's optima,
+Sulsel's first search finds 570 at once and 568 only 2.5-3 s later (seeds 0 and 3)."""
+NEAR_GAP = 0.02
 REFUTE_GAP = 0.01
 """How far above the day model's optimum, as a share of the best timetable, that timetable
 may lie for the core-based search to refute a cheaper one: Sulsel's 568 against 564 (0.7 %).
@@ -889,19 +896,34 @@ class _StopAt(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
 
 class _Completing(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
     """Hands each timetable of the day model with slots to `_RelaxedBound.complete`, with
-    its starts, block and venue as the whole model's decisions."""
+    its starts, block and venue as the whole model's decisions.
 
-    def __init__(self, relaxed: _RelaxedBound, day_model: DayModel) -> None:
+    Given the day model's optimum (`floor`), it stops the search at a timetable within
+    `REFUTE_GAP` of it, which the core-based search takes from there (Sulsel: 568 after
+    0.6 s, where waiting for the stall took 1 s more), and tells a stalled search to go on
+    longer while its best lies within `NEAR_GAP` (`patience`)."""
+
+    def __init__(self, relaxed: _RelaxedBound, day_model: DayModel, floor: float = 0.0) -> None:
         super().__init__()
         self.relaxed = relaxed
         self.pairs = daybound.decision_pairs(day_model, relaxed.whole)
         self.last = time.perf_counter()
         """When the last solution came (`_RelaxedBound._search` stops a stalled search)."""
+        self.best = math.inf
+        self.enough = floor / (1 - REFUTE_GAP) if floor > 0 else -math.inf
+        self.near = floor / (1 - NEAR_GAP) if floor > 0 else -math.inf
+
+    def patience(self, stall: float) -> float:
+        """How many seconds the search may go without a better timetable."""
+        return max(stall, FIND_STALL_NEAR) if self.best <= self.near else stall
 
     def on_solution_callback(self) -> None:
         self.last = time.perf_counter()
+        self.best = min(self.best, self.objective_value)
         fixed = {index: self.value(ours) for index, ours in self.pairs}
         self.relaxed.complete(fixed, self.objective_value)
+        if self.best <= self.enough:
+            self.stop_search()
 
 
 def _by_event_search(

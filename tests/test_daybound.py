@@ -276,6 +276,27 @@ def test_the_core_search_refutes_a_timetable_cheaper_than_the_best(known: float)
     assert relaxed.objective < 490  # found first, and completed on the whole model
 
 
+def test_the_first_search_stops_within_reach_of_the_refutation() -> None:
+    """Given the day model's optimum (NTT: 470), the first search stops at its first
+    timetable within `REFUTE_GAP` of it (474) instead of waiting for a stall (here one of a
+    minute); while its best lies within `NEAR_GAP` but not `REFUTE_GAP`, it may stall
+    longer (`FIND_STALL_NEAR`), farther up as long as `FIND_STALL`."""
+    relaxed, with_slots, floor = _ntt_refuting(490.0)
+    finding = scheduler.solve._Completing(relaxed, with_slots, floor)
+    started = time.perf_counter()
+    found = relaxed._search(with_slots.model, scheduler.solve.FIND_PARAMS, finding, stall=60.0)
+    assert time.perf_counter() - started < 20
+    assert found is not None and found.objective_value == finding.best == 474
+    assert finding.best <= finding.enough < 475
+    stall, near = scheduler.solve.FIND_STALL, scheduler.solve.FIND_STALL_NEAR
+    for best, patience in ((476.0, near), (479.0, near), (480.0, stall), (490.0, stall)):
+        finding.best = best
+        assert finding.patience(stall) == patience
+    without_floor = scheduler.solve._Completing(relaxed, with_slots)
+    without_floor.best = 474.0
+    assert without_floor.patience(stall) == stall
+
+
 def test_far_from_the_day_optimum_the_lp_search_proves_the_optimum() -> None:
     """With the best timetable far above the day model's optimum (here 0 given as the
     floor), the LP search, not the refutation, proves the optimum of the day model with
