@@ -763,9 +763,9 @@ class _RelaxedBound:
         (not proven in 60 s, where the LP search proves 631; hinted from the best found
         rather than from the day model's optimum, it proved Bali on none of seeds 0-3).
         """
-        finding = _Completing(self, dm, floor)
-        found = self._search(dm.model, FIND_PARAMS, finding, stall=FIND_STALL)
-        completing = _Completing(self, dm)
+        completing = _Completing(self, dm, floor)
+        found = self._search(dm.model, FIND_PARAMS, completing, stall=FIND_STALL)
+        completing.floor = 0.0  # the searches after it neither stop early nor stall
         if found is not None and self._optimal(found):
             return found
         with self._lock:
@@ -910,8 +910,17 @@ class _Completing(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
         self.last = time.perf_counter()
         """When the last solution came (`_RelaxedBound._search` stops a stalled search)."""
         self.best = math.inf
-        self.enough = floor / (1 - REFUTE_GAP) if floor > 0 else -math.inf
-        self.near = floor / (1 - NEAR_GAP) if floor > 0 else -math.inf
+        self.floor = floor
+
+    @property
+    def enough(self) -> float:
+        """A timetable at most this costly stops the search (none without a floor)."""
+        return self.floor / (1 - REFUTE_GAP) if self.floor > 0 else -math.inf
+
+    @property
+    def near(self) -> float:
+        """While the best lies at most this high, a stalled search goes on longer."""
+        return self.floor / (1 - NEAR_GAP) if self.floor > 0 else -math.inf
 
     def patience(self, stall: float) -> float:
         """How many seconds the search may go without a better timetable."""
